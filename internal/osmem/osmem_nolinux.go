@@ -1,0 +1,7 @@
+// Outside Linux, MADV_DONTNEED may keep the old contents.
+
+//go:build unix && !linux
+
+package osmem
+
+const madviseZeroes = false
