@@ -10,8 +10,8 @@ import (
 // Site is a source position, printed as FILE:LINE. The zero Site is
 // "unknown position" and prints as "?:0".
 type Site struct {
-	File string // source file as the producer named it (a path or a base name)
-	Line int    // 1-based line number; 0 when unknown
+	File string `json:"file"` // source file as the producer named it (a path or a base name)
+	Line int    `json:"line"` // 1-based line number; 0 when unknown
 }
 
 // String returns "FILE:LINE" ("?:0" for the zero Site).
