@@ -1,0 +1,259 @@
+// Chunks: reading and writing sealed headers and links, free lists and the class bitmap.
+
+package bufheap
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/memkit/memkit"
+)
+
+func corruptAt(pos int, what string) error {
+	return fmt.Errorf("bufheap: chunk at %#x: %s: %w", pos, what, memkit.ErrCorrupt)
+}
+
+func unitsOf(v uint64) uint64 { return v >> unitShift }
+
+// chunk reads and validates the header at pos: the position is a chunk
+// boundary inside the chunk area, the seal matches, and the size keeps the
+// chunk inside it (the sentinel at end has size 0 and is allocated).
+func (h *Heap) chunk(pos int) (uint64, error) {
+	if pos < h.g.first || pos > h.g.end || (pos-h.g.first)&(1<<h.shift-1) != 0 {
+		return 0, corruptAt(pos, "not a chunk position")
+	}
+	w := le.Uint64(h.buf[pos:])
+	v := w & hdrValMask
+	if w != sealHdr(pos, v) {
+		return 0, corruptAt(pos, fmt.Sprintf("header %#016x fails its check", w))
+	}
+	u := unitsOf(v)
+	switch {
+	case pos == h.g.end:
+		if u != 0 || v&(flagAlloc|flagPersist) != flagAlloc {
+			return 0, corruptAt(pos, "bad end sentinel")
+		}
+	case u < h.minU || u > uint64(h.g.end-pos)>>h.shift:
+		return 0, corruptAt(pos, fmt.Sprintf("size of %d units does not fit", u))
+	case v&flagAlloc == 0 && v&(flagPersist|flagPrevFree) != 0:
+		return 0, corruptAt(pos, "free chunk with allocated-only or prev-free flags")
+	}
+	return v, nil
+}
+
+// freeChunk is chunk plus "it is free".
+func (h *Heap) freeChunk(pos int) (uint64, error) {
+	v, err := h.chunk(pos)
+	if err == nil && v&flagAlloc != 0 {
+		err = corruptAt(pos, "free list names an allocated chunk")
+	}
+	return v, err
+}
+
+// tombValue marks the header of a chunk that coalescing absorbed: no real
+// chunk has it (a free chunk is never persistent), so chunk() rejects it,
+// and a later free of the old block is told apart from an interior slice.
+const tombValue = flagPersist
+
+func (h *Heap) tomb(pos int) { le.PutUint64(h.buf[pos:], sealHdr(pos, tombValue)) }
+
+func (h *Heap) putHdr(pos int, v uint64) { le.PutUint64(h.buf[pos:], sealHdr(pos, v)) }
+
+// makeFree writes the header and footer of a free chunk (whose previous
+// neighbour is allocated, as coalescing guarantees).
+func (h *Heap) makeFree(pos int, units uint64) {
+	w := sealHdr(pos, units<<unitShift)
+	le.PutUint64(h.buf[pos:], w)
+	le.PutUint64(h.buf[pos+int(units<<h.shift)-hdrSize:], w)
+}
+
+func (h *Heap) slot(k int) int { return h.g.headsOff + 8*k }
+
+// link reads the link word at pos: 0 or the header offset it names.
+func (h *Heap) link(pos int) (int, error) {
+	w := le.Uint64(h.buf[pos:])
+	v := w & linkValMask
+	if w != sealLink(pos, v) {
+		return 0, fmt.Errorf("bufheap: link at %#x: word %#016x fails its check: %w", pos, w, memkit.ErrCorrupt)
+	}
+	if v == 0 {
+		return 0, nil
+	}
+	if v-1 >= uint64(h.g.end-h.g.first)>>h.shift {
+		return 0, fmt.Errorf("bufheap: link at %#x: target unit %d past the end: %w", pos, v-1, memkit.ErrCorrupt)
+	}
+	return h.g.first + int((v-1)<<h.shift), nil
+}
+
+// linkRaw decodes a link word this call already validated or wrote.
+func (h *Heap) linkRaw(pos int) int {
+	v := le.Uint64(h.buf[pos:]) & linkValMask
+	if v == 0 {
+		return 0
+	}
+	return h.g.first + int((v-1)<<h.shift)
+}
+
+func (h *Heap) setLink(pos, target int) {
+	var v uint64
+	if target != 0 {
+		v = uint64(target-h.g.first)>>h.shift + 1
+	}
+	le.PutUint64(h.buf[pos:], sealLink(pos, v))
+}
+
+// checkUnlink validates everything unlink(pos, k) will read or write: both
+// links of pos and the back links of its neighbours (or the list head).
+func (h *Heap) checkUnlink(pos, k int) error {
+	next, err := h.link(pos + 8)
+	if err != nil {
+		return err
+	}
+	prev, err := h.link(pos + 16)
+	if err != nil {
+		return err
+	}
+	if next != 0 {
+		if _, err := h.freeChunk(next); err != nil {
+			return err
+		}
+		if back, err := h.link(next + 16); err != nil || back != pos {
+			return corruptAt(next, fmt.Sprintf("free list back link %#x, want %#x", back, pos))
+		}
+	}
+	if prev != 0 {
+		if _, err := h.freeChunk(prev); err != nil {
+			return err
+		}
+		if fwd, err := h.link(prev + 8); err != nil || fwd != pos {
+			return corruptAt(prev, fmt.Sprintf("free list link %#x, want %#x", fwd, pos))
+		}
+	} else if head, err := h.link(h.slot(k)); err != nil || head != pos {
+		return corruptAt(pos, fmt.Sprintf("first of its list but class %d head is %#x", k, head))
+	}
+	return nil
+}
+
+// unlink removes free chunk pos from class k's list. checkUnlink passed.
+func (h *Heap) unlink(pos, k int) {
+	next, prev := h.linkRaw(pos+8), h.linkRaw(pos+16)
+	if next != 0 {
+		h.setLink(next+16, prev)
+	}
+	if prev != 0 {
+		h.setLink(prev+8, next)
+		return
+	}
+	h.setLink(h.slot(k), next)
+	if next == 0 {
+		h.clearBit(k)
+	}
+}
+
+// checkHead validates the head of class k before insertFree writes its
+// back link.
+func (h *Heap) checkHead(k int) error {
+	head, err := h.link(h.slot(k))
+	if err != nil || head == 0 {
+		return err
+	}
+	if _, err := h.freeChunk(head); err != nil {
+		return err
+	}
+	if back, err := h.link(head + 16); err != nil || back != 0 {
+		return corruptAt(head, "first of its list has a back link")
+	}
+	return nil
+}
+
+// insertFree pushes free chunk pos of the given size onto its class list.
+func (h *Heap) insertFree(pos int, units uint64) {
+	k := h.cls.Down(units)
+	s := h.slot(k)
+	old := h.linkRaw(s)
+	h.setLink(pos+8, old)
+	h.setLink(pos+16, 0)
+	if old != 0 {
+		h.setLink(old+16, pos)
+	}
+	h.setLink(s, pos)
+	h.setBit(k)
+}
+
+func (h *Heap) setBit(k int) {
+	p := ctlWords + 8*(k>>6)
+	le.PutUint64(h.buf[p:], le.Uint64(h.buf[p:])|1<<(k&63))
+	le.PutUint64(h.buf[ctlTop:], le.Uint64(h.buf[ctlTop:])|1<<(k>>6))
+}
+
+func (h *Heap) clearBit(k int) {
+	p := ctlWords + 8*(k>>6)
+	w := le.Uint64(h.buf[p:]) &^ (1 << (k & 63))
+	le.PutUint64(h.buf[p:], w)
+	if w == 0 {
+		le.PutUint64(h.buf[ctlTop:], le.Uint64(h.buf[ctlTop:])&^(1<<(k>>6)))
+	}
+}
+
+var errBitmap = fmt.Errorf("bufheap: class bitmap names a class that does not exist or has no chunk: %w", memkit.ErrCorrupt)
+
+// nextClass returns the first class ≥ from whose bit is set.
+func (h *Heap) nextClass(from int) (int, bool, error) {
+	if from >= h.g.classes {
+		return 0, false, nil
+	}
+	i := from >> 6
+	if w := le.Uint64(h.buf[ctlWords+8*i:]) >> (from & 63) << (from & 63); w != 0 {
+		k := i<<6 + bits.TrailingZeros64(w)
+		if k >= h.g.classes {
+			return 0, false, errBitmap
+		}
+		return k, true, nil
+	}
+	i++
+	if i >= h.g.nWords {
+		return 0, false, nil
+	}
+	t := le.Uint64(h.buf[ctlTop:]) >> i << i
+	if t == 0 {
+		return 0, false, nil
+	}
+	j := bits.TrailingZeros64(t)
+	if j >= h.g.nWords {
+		return 0, false, errBitmap
+	}
+	w := le.Uint64(h.buf[ctlWords+8*j:])
+	k := j<<6 + bits.TrailingZeros64(w)
+	if w == 0 || k >= h.g.classes {
+		return 0, false, errBitmap
+	}
+	return k, true, nil
+}
+
+// largestFree returns the usable size of the largest free chunk (0 when
+// none, or when the lists are damaged: Check reports that).
+func (h *Heap) largestFree() int {
+	k := -1
+	for i := h.g.nWords - 1; i >= 0 && k < 0; i-- {
+		if w := le.Uint64(h.buf[ctlWords+8*i:]); w != 0 {
+			k = i<<6 + 63 - bits.LeadingZeros64(w)
+		}
+	}
+	if k < 0 || k >= h.g.classes {
+		return 0
+	}
+	var best uint64
+	pos, err := h.link(h.slot(k))
+	for n := 0; pos != 0 && err == nil && n <= h.chunks; n++ {
+		var v uint64
+		if v, err = h.freeChunk(pos); err != nil {
+			break
+		}
+		best = max(best, unitsOf(v))
+		pos, err = h.link(pos + 8)
+	}
+	if best == 0 {
+		return 0
+	}
+	return int(best<<h.shift - hdrSize)
+}
