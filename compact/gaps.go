@@ -1,0 +1,105 @@
+// The gap index: free space between blocks, filed by size for O(1) good fit.
+
+package compact
+
+import "github.com/memkit/memkit/internal/sizeclass"
+
+// classes files gaps by their size in alignment units, 16 classes per power
+// of two: a gap found from Up(need) always fits without being measured.
+var classes = sizeclass.MustNew(4)
+
+// gapAfter returns the free bytes between block s's end and the next
+// block's start, or the end of the space after the last block.
+func (h *Heap) gapAfter(s int32) int {
+	e := &h.tab[s]
+	end := h.total
+	if e.next != 0 {
+		end = h.tab[e.next].off
+	}
+	return end - e.off - e.cap
+}
+
+// setGap files block s's gap under the class of its current size, moving it
+// between class lists only when the class changed.
+func (h *Heap) setGap(s int32) {
+	g := h.gapAfter(s)
+	cls := int32(-1)
+	if g > 0 {
+		cls = int32(classes.Down(uint64(g >> h.shift)))
+	}
+	e := &h.tab[s]
+	if e.gapClass == cls {
+		return
+	}
+	if e.gapClass >= 0 {
+		h.unfile(s)
+	}
+	if cls >= 0 {
+		h.file(s, cls)
+	}
+}
+
+func (h *Heap) file(s, cls int32) {
+	e := &h.tab[s]
+	e.gapClass = cls
+	e.gapPrev = -1
+	e.gapNext = h.heads[cls]
+	if e.gapNext >= 0 {
+		h.tab[e.gapNext].gapPrev = s
+	} else {
+		h.gapBits.Set(classes, int(cls))
+	}
+	h.heads[cls] = s
+	h.holes++
+}
+
+// unfile takes block s's gap out of the index.
+func (h *Heap) unfile(s int32) {
+	e := &h.tab[s]
+	cls := e.gapClass
+	if cls < 0 {
+		return
+	}
+	if e.gapPrev >= 0 {
+		h.tab[e.gapPrev].gapNext = e.gapNext
+	} else {
+		h.heads[cls] = e.gapNext
+		if e.gapNext < 0 {
+			h.gapBits.Clear(classes, int(cls))
+		}
+	}
+	if e.gapNext >= 0 {
+		h.tab[e.gapNext].gapPrev = e.gapPrev
+	}
+	e.gapClass, e.gapPrev, e.gapNext = -1, -1, -1
+	h.holes--
+}
+
+// findGap returns a block whose gap holds at least need bytes (a multiple
+// of the alignment), or -1. O(1): the first gap of the smallest class whose
+// every member fits.
+func (h *Heap) findGap(need int) int32 {
+	cls, ok := classes.Up(uint64(need >> h.shift))
+	if !ok {
+		return -1
+	}
+	c, ok := h.gapBits.Next(classes, cls)
+	if !ok {
+		return -1
+	}
+	return h.heads[c]
+}
+
+// largestGap returns the size of the largest gap: the largest member of the
+// highest non-empty class (a short list in practice).
+func (h *Heap) largestGap() int {
+	c, ok := h.gapBits.Last(classes)
+	if !ok {
+		return 0
+	}
+	best := 0
+	for s := h.heads[c]; s >= 0; s = h.tab[s].gapNext {
+		best = max(best, h.gapAfter(s))
+	}
+	return best
+}

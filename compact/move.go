@@ -1,0 +1,203 @@
+// Moving blocks: the sliding compaction pass, the squeeze around a growing block, Defragment.
+
+package compact
+
+import (
+	"fmt"
+
+	"github.com/memkit/memkit"
+)
+
+// Budget bounds one Defragment pass. Zero fields mean no limit.
+type Budget struct {
+	// MaxBytes bounds the bytes moved in the pass. The first move of a
+	// pass is always made, so a pass may exceed MaxBytes by one block when
+	// that block alone is larger; no later move is made that would exceed it.
+	MaxBytes int
+	// MaxMoves bounds the number of blocks moved in the pass.
+	MaxMoves int
+}
+
+// Result reports one Defragment pass.
+type Result struct {
+	Moves      int  // blocks moved
+	BytesMoved int  // bytes copied (whole reservations, sizes rounded to Align)
+	Done       bool // the heap is compact: no gap left but before pinned blocks and at the end
+}
+
+// Defragment slides blocks down towards the start of the space, in address
+// order, each at most once, within the budget: an incremental compaction.
+// Each pass resumes where the last one stopped. Pinned blocks stay where
+// they are; the blocks after one slide down to its end. After a pass that
+// reports Done, the free space is one gap at the end, plus the gaps just
+// below pinned blocks. Handles stay valid; tracked slices are rewritten;
+// Bytes slices of unpinned blocks are invalidated.
+//
+// A negative budget field fails with ErrInvalidConfig.
+func (h *Heap) Defragment(b Budget) (Result, error) {
+	if b.MaxBytes < 0 || b.MaxMoves < 0 {
+		return Result{}, fmt.Errorf("compact: defragment with budget %+v: negative limit: %w", b, memkit.ErrInvalidConfig)
+	}
+	return h.slide(b.MaxBytes, b.MaxMoves, false), nil
+}
+
+// moveBlock moves block s's whole reservation to offset dst (memmove: the
+// old and new places may overlap), zeroes what it left behind unless
+// KeepFreed, and rewrites its tracked slice. Links and gaps are the
+// caller's business.
+func (h *Heap) moveBlock(s int32, dst int) {
+	e := &h.tab[s]
+	copy(h.mem[dst:dst+e.cap], h.mem[e.off:e.off+e.cap])
+	if !h.keep {
+		h.vacate(e.off, e.cap, dst, e.cap)
+	}
+	e.off = dst
+	h.moves++
+	h.bytesMoved += int64(e.cap)
+	h.updateOwner(s)
+}
+
+// slide is the compaction pass. It starts after h.clean (everything below
+// is compact already) and walks up the address list with a cursor: an
+// unpinned block below which there is a gap moves down to the cursor; a
+// pinned block stays and the cursor jumps to its end. Since blocks only
+// move down and keep their order, a block never has to cross a pinned one
+// and each live byte moves at most once. The pass stops early when a budget
+// (0: none) would be exceeded, or, when stopInPlace (Eager, where the heap
+// above the first unmoved block is already compact), at the first unpinned
+// block already in place.
+func (h *Heap) slide(maxBytes, maxMoves int, stopInPlace bool) Result {
+	var r Result
+	p := h.clean
+	cursor := h.tab[p].off + h.tab[p].cap
+	for s := h.tab[p].next; s != 0; s = h.tab[s].next {
+		e := &h.tab[s]
+		if e.pins == 0 {
+			if e.off == cursor {
+				if stopInPlace {
+					h.setGap(p)
+					h.clean = h.tab[0].prev
+					r.Done = true
+					return r
+				}
+			} else {
+				if r.Moves > 0 && (maxMoves > 0 && r.Moves >= maxMoves || maxBytes > 0 && r.BytesMoved+e.cap > maxBytes) {
+					h.setGap(p)
+					return r
+				}
+				r.Moves++
+				r.BytesMoved += e.cap
+				h.moveBlock(s, cursor)
+			}
+		}
+		h.setGap(p)
+		p = s
+		cursor = e.off + e.cap
+		h.clean = s
+	}
+	h.setGap(p)
+	r.Done = true
+	return r
+}
+
+// slideEager restores Eager's invariant (the heap is compact) after an
+// operation opened one gap, right after block from: the blocks above slide
+// down until one is already in place, or, past a pinned block, the first.
+func (h *Heap) slideEager(from int32) {
+	h.clean = from
+	h.slide(0, 0, true)
+}
+
+// planLargest returns the largest gap a full slide would leave, without
+// moving anything: the gaps it would leave below pinned blocks and at the
+// end, and the gaps below h.clean that it would not touch.
+func (h *Heap) planLargest() int {
+	best := 0
+	p := h.clean
+	cursor := h.tab[p].off + h.tab[p].cap
+	for s := h.tab[p].next; s != 0; s = h.tab[s].next {
+		e := &h.tab[s]
+		if e.pins > 0 {
+			best = max(best, e.off-cursor)
+			cursor = e.off
+		}
+		cursor += e.cap
+	}
+	return max(best, h.total-cursor)
+}
+
+// squeeze makes room for block s to grow to newCap bytes in place by
+// sliding the blocks of its segment (the run of unpinned blocks between
+// the nearest pinned blocks, or ends of the space, around it): first, only
+// if the gaps above s are too small, the blocks below s and s itself slide
+// down; then the blocks above s move up just as far as needed, last one
+// first. Each block moves at most once. It reports false, having moved
+// nothing, when the segment's free space is smaller than the growth.
+func (h *Heap) squeeze(s int32, newCap, n int) bool {
+	e := &h.tab[s]
+	extra := newCap - e.cap
+	lowStop, lowerUsed := e.prev, 0
+	for lowStop != 0 && h.tab[lowStop].pins == 0 {
+		lowerUsed += h.tab[lowStop].cap
+		lowStop = h.tab[lowStop].prev
+	}
+	highStop, upperUsed := e.next, 0
+	for highStop != 0 && h.tab[highStop].pins == 0 {
+		upperUsed += h.tab[highStop].cap
+		highStop = h.tab[highStop].next
+	}
+	lo := h.tab[lowStop].off + h.tab[lowStop].cap
+	hi := h.total
+	if highStop != 0 {
+		hi = h.tab[highStop].off
+	}
+	if hi-lo-lowerUsed-upperUsed-e.cap < extra {
+		return false
+	}
+	cleanAbove := s == h.clean || e.off < h.tab[h.clean].off
+	if hi-(e.off+e.cap)-upperUsed < extra {
+		cursor := lo
+		for t := h.tab[lowStop].next; ; t = h.tab[t].next {
+			if h.tab[t].off != cursor {
+				h.moveBlock(t, cursor)
+			}
+			cursor += h.tab[t].cap
+			if t == s {
+				break
+			}
+		}
+	}
+	pos := e.off + newCap
+	last := s
+	for t := e.next; t != highStop; t = h.tab[t].next {
+		te := &h.tab[t]
+		if te.off >= pos {
+			break
+		}
+		te.dst = pos
+		pos += te.cap
+		last = t
+	}
+	for t := last; t != s; t = h.tab[t].prev {
+		h.moveBlock(t, h.tab[t].dst)
+	}
+	h.used += extra
+	h.requested += n - e.size
+	e.cap, e.size = newCap, n
+	h.peakUsed = max(h.peakUsed, h.used)
+	h.updateOwner(s)
+	for t := lowStop; ; {
+		h.setGap(t)
+		t = h.tab[t].next
+		if t == highStop || t == 0 {
+			break
+		}
+	}
+	if cleanAbove {
+		h.clean = s
+	}
+	if h.policy == Eager {
+		h.slideEager(s)
+	}
+	return true
+}
