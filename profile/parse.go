@@ -149,7 +149,8 @@ var outcomes = [...]string{"PASSED", "FAILED", "SKIPPED", "XFAIL", "XPASS", "ERR
 // parseTest recognizes a line that starts with a pytest node id
 // ("tests/test_x.py::test_y[p]", optionally followed by an outcome). The
 // path before "::" must end in ".py" unless a "collected N items" line
-// was seen, after which any path made of path characters is accepted.
+// was seen, after which any path made of path characters that holds a '.'
+// or a '/' is accepted (plugins collect tests from other files).
 func parseTest(line string, collected bool) (id, status string, ok bool) {
 	line = strings.TrimSpace(line)
 	id, rest, _ := strings.Cut(line, " ")
@@ -163,6 +164,9 @@ func parseTest(line string, collected bool) (id, status string, ok bool) {
 	if !strings.HasSuffix(path, ".py") {
 		if !collected {
 			return "", "", false
+		}
+		if !strings.ContainsAny(path, "./") {
+			return "", "", false // "std::vector" and the like
 		}
 		for i := 0; i < len(path); i++ {
 			c := path[i]
