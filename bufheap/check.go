@@ -50,6 +50,9 @@ func (h *Heap) Check() error { return h.verify(false) }
 // verify is Check; with recount it sets the statistics instead of
 // comparing them (Open).
 func (h *Heap) verify(recount bool) error {
+	if err := h.checkCtl(); err != nil {
+		return err
+	}
 	var allocBytes, freeBytes uint64
 	var chunks, allocChunks, freeChunks int
 	prevFree := false
@@ -151,6 +154,20 @@ func (h *Heap) verify(recount bool) error {
 	}
 	if p := le.Uint64(h.buf[ctlPeak:]); p != h.peak || p < allocBytes {
 		return fmt.Errorf("bufheap: peak %d in the image, %d in the heap, %d allocated: %w", p, h.peak, allocBytes, memkit.ErrCorrupt)
+	}
+	return nil
+}
+
+// checkCtl compares the control block's immutable fields with the geometry
+// the heap was built with.
+func (h *Heap) checkCtl() error {
+	b := h.buf
+	if string(b[ctlMagic:ctlMagic+8]) != magic || le.Uint16(b[ctlVersion:]) != version ||
+		uint(b[ctlAlign]) != h.shift || int(b[ctlSub]) != h.g.sub ||
+		le.Uint32(b[ctlClasses:]) != uint32(h.g.classes) || le.Uint64(b[ctlSize:]) != uint64(len(b)) ||
+		le.Uint64(b[ctlFirst:]) != uint64(h.g.first) || le.Uint64(b[ctlEnd:]) != uint64(h.g.end) ||
+		le.Uint64(b[ctlSeal:]) != sealCtl(b) {
+		return fmt.Errorf("bufheap: control block fields changed: %w", memkit.ErrCorrupt)
 	}
 	return nil
 }
