@@ -172,27 +172,25 @@ func newTestHeap(t testing.TB, size int, cfg Config) *Heap {
 func TestConformance(t *testing.T) {
 	mix := alloctest.DefaultMix
 	mix.Reset = 1
-	const space = 64 << 10
+	const space = 32 << 10
 	for _, pol := range policies {
-		for _, pinEvery := range []int{0, 5} {
-			for _, maxAllocs := range []int{0, 40} {
-				name := fmt.Sprintf("policy=%v/pin-every=%d/max=%d", pol, pinEvery, maxAllocs)
-				t.Run(name, func(t *testing.T) {
-					alloctest.Run(t, func(t *testing.T) alloctest.Target {
-						return &handleTarget{h: newTestHeap(t, space, Config{Policy: pol, MaxAllocations: maxAllocs}), pinEvery: pinEvery, pinned: map[Handle]bool{}}
-					}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1500, Seeds: 8, Allowed: []error{memkit.ErrPinned}})
-				})
-			}
+		for _, c := range []struct{ pinEvery, maxAllocs int }{{0, 0}, {5, 40}} {
+			name := fmt.Sprintf("policy=%v/pin-every=%d/max=%d", pol, c.pinEvery, c.maxAllocs)
+			t.Run(name, func(t *testing.T) {
+				alloctest.Run(t, func(t *testing.T) alloctest.Target {
+					return &handleTarget{h: newTestHeap(t, space, Config{Policy: pol, MaxAllocations: c.maxAllocs}), pinEvery: c.pinEvery, pinned: map[Handle]bool{}}
+				}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1000, Seeds: 4, Allowed: []error{memkit.ErrPinned}})
+			})
 		}
 		t.Run(fmt.Sprintf("policy=%v/tracked", pol), func(t *testing.T) {
 			alloctest.Run(t, func(t *testing.T) alloctest.Target {
 				return &trackedTarget{h: newTestHeap(t, space, Config{Policy: pol}), vars: map[alloctest.Ref]*[]byte{}}
-			}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1500, Seeds: 8, Allowed: []error{memkit.ErrPinned}})
+			}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1000, Seeds: 4, Allowed: []error{memkit.ErrPinned}})
 		})
 	}
 	t.Run("align=64/keep-freed", func(t *testing.T) {
 		alloctest.Run(t, func(t *testing.T) alloctest.Target {
 			return &handleTarget{h: newTestHeap(t, space, Config{Align: 64, KeepFreed: true}), pinEvery: 7, pinned: map[Handle]bool{}}
-		}, alloctest.Config{Space: space, Align: 64, Mix: mix, Ops: 1500, Seeds: 4, Allowed: []error{memkit.ErrPinned}})
+		}, alloctest.Config{Space: space, Align: 64, Mix: mix, Ops: 1000, Seeds: 2, Allowed: []error{memkit.ErrPinned}})
 	})
 }

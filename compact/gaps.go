@@ -77,17 +77,36 @@ func (h *Heap) unfile(s int32) {
 
 // findGap returns a block whose gap holds at least need bytes (a multiple
 // of the alignment), or -1. O(1): the first gap of the smallest class whose
-// every member fits.
+// every member fits; failing that, the first few gaps of need's own class,
+// where some members fit and some do not.
 func (h *Heap) findGap(need int) int32 {
-	cls, ok := classes.Up(uint64(need >> h.shift))
-	if !ok {
-		return -1
+	if cls, ok := classes.Up(uint64(need >> h.shift)); ok {
+		if c, ok := h.gapBits.Next(classes, cls); ok {
+			return h.heads[c]
+		}
 	}
-	c, ok := h.gapBits.Next(classes, cls)
-	if !ok {
-		return -1
+	return h.scanClass(need, 4)
+}
+
+// scanClass looks at up to limit gaps (limit < 0: all) of the class need
+// itself falls in, for one that holds need bytes.
+func (h *Heap) scanClass(need, limit int) int32 {
+	for s := h.heads[classes.Down(uint64(need>>h.shift))]; s >= 0 && limit != 0; s = h.tab[s].gapNext {
+		if h.gapAfter(s) >= need {
+			return s
+		}
+		limit--
 	}
-	return h.heads[c]
+	return -1
+}
+
+// findGapExact is findGap that never misses: it scans the whole of need's
+// class. The slow path, taken before giving up or compacting.
+func (h *Heap) findGapExact(need int) int32 {
+	if g := h.findGap(need); g >= 0 {
+		return g
+	}
+	return h.scanClass(need, -1)
 }
 
 // largestGap returns the size of the largest gap: the largest member of the

@@ -27,8 +27,8 @@ const (
 
 func makeHandle(slot int32, gen uint32) Handle { return Handle(uint64(gen)<<32 | uint64(uint32(slot))) }
 
-func (hd Handle) slot() int64  { return int64(hd & slotMask) }
-func (hd Handle) gen() uint32  { return uint32(hd >> 32) }
+func (hd Handle) slot() int64    { return int64(hd & slotMask) }
+func (hd Handle) gen() uint32    { return uint32(hd >> 32) }
 func (hd Handle) String() string { return fmt.Sprintf("%#x", uint64(hd)) }
 
 // heapTags hands out the tag that starts every generation of a new heap.

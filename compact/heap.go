@@ -201,7 +201,10 @@ func (h *Heap) Alloc(n int) (Handle, error) {
 	need := h.roundUp(n)
 	g := h.findGap(need)
 	if g < 0 {
-		if g = h.makeRoom(need); g < 0 {
+		if g = h.findGapExact(need); g < 0 {
+			g = h.makeRoom(need)
+		}
+		if g < 0 {
 			return 0, errFull
 		}
 	}
@@ -241,7 +244,7 @@ func (h *Heap) makeRoom(need int) int32 {
 		return -1
 	}
 	h.slide(0, 0, false)
-	return h.findGap(need)
+	return h.findGapExact(need)
 }
 
 // Bytes returns the block's bytes (exactly the requested length, with no
@@ -342,7 +345,7 @@ func (h *Heap) Realloc(hd Handle, n int) error {
 	case e.pins > 0:
 		return fmt.Errorf("compact: realloc handle %v to %d bytes: pinned and no room after it: %w", hd, n, memkit.ErrPinned)
 	}
-	if g := h.findGap(newCap); g >= 0 {
+	if g := h.findGapExact(newCap); g >= 0 {
 		h.relocate(s, g, newCap, n)
 		return nil
 	}

@@ -109,13 +109,10 @@ func (h *Heap) slideEager(from int32) {
 }
 
 // planLargest returns the largest gap a full slide would leave, without
-// moving anything: the gaps it would leave below pinned blocks and at the
-// end, and the gaps below h.clean that it would not touch.
+// moving anything: the gaps below pinned blocks and at the end.
 func (h *Heap) planLargest() int {
-	best := 0
-	p := h.clean
-	cursor := h.tab[p].off + h.tab[p].cap
-	for s := h.tab[p].next; s != 0; s = h.tab[s].next {
+	best, cursor := 0, 0
+	for s := h.tab[0].next; s != 0; s = h.tab[s].next {
 		e := &h.tab[s]
 		if e.pins > 0 {
 			best = max(best, e.off-cursor)
