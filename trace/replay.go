@@ -116,8 +116,10 @@ type Result struct {
 	PeakFootprint  uint64  // largest footprint (0 when unknown)
 	FootprintKnown bool    // the target is a Footprinter or a Spacer
 	Utilization    float64 // PeakLive / PeakFootprint; 0 when unknown
-	// MetadataPerBlock is the target's bookkeeping bytes per live block
-	// when the number of live blocks peaked; -1 when unknown.
+	// MetadataPerBlock is the target's bookkeeping bytes per live block,
+	// sampled as the number of live blocks rises to its peak (within 1/16
+	// of it); -1 when unknown. Fixed costs weigh heavily when few blocks
+	// are live.
 	MetadataPerBlock float64
 
 	Timed    bool            // the timed passes ran
@@ -353,7 +355,7 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 		return v.rebuild()
 	}
 	var live uint64
-	blocks := 0
+	blocks, metaAt := 0, 0
 	step := max(1, len(t.Ops)/opts.Points)
 	defer func() {
 		if r.PeakFootprint > 0 {
@@ -473,7 +475,10 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 		r.PeakFootprint = max(r.PeakFootprint, fp)
 		if blocks > r.PeakBlocks {
 			r.PeakBlocks = blocks
-			if meta != nil {
+			// Sampled as the peak grows by 1/16 or more: asking a target
+			// for its metadata size may cost a walk.
+			if meta != nil && blocks >= metaAt+metaAt/16+1 {
+				metaAt = blocks
 				r.MetadataPerBlock = float64(meta.MetadataBytes()) / float64(blocks)
 			}
 		}

@@ -91,6 +91,7 @@ func Select(list string) ([]Spec, error) {
 
 // Plan is what a constructor may know of a workload.
 type Plan struct {
+	Trace   *trace.Trace // the workload itself, for targets that fit their shape to it (pool)
 	Summary trace.Summary
 	// Space is the size of the space or buffer for allocators that manage
 	// a fixed one; 0 asks for DefaultSpace.
@@ -99,7 +100,7 @@ type Plan struct {
 
 // NewPlan describes t; space 0 means DefaultSpace.
 func NewPlan(t *trace.Trace, space uint64) Plan {
-	return Plan{Summary: t.Summarize(), Space: space}
+	return Plan{Trace: t, Summary: t.Summarize(), Space: space}
 }
 
 // SpaceBytes returns p.Space, or DefaultSpace when it is 0.
@@ -119,6 +120,19 @@ func DefaultSpace(s trace.Summary) uint64 {
 	n := 2*s.PeakLive + 64*uint64(s.PeakBlocks) + 4*s.MaxSize
 	const unit = 64 << 10
 	return max(unit, (n+unit-1)/unit*unit)
+}
+
+// maxBuffer is the largest buffer the adapters of buffer-based allocators
+// make: a trace asking for more is refused with an error instead of
+// exhausting the machine's memory.
+const maxBuffer = 16 << 30
+
+// newBuffer returns a zeroed buffer of n bytes for a buffer-based allocator.
+func newBuffer(name string, n uint64) ([]byte, error) {
+	if n > maxBuffer || n > uint64(maxInt) {
+		return nil, fmt.Errorf("%s: a %d-byte buffer is over the %d bytes the adapters allocate: %w", name, n, uint64(maxBuffer), memkit.ErrInvalidConfig)
+	}
+	return make([]byte, n), nil
 }
 
 // table maps trace.Blocks (slot numbers) to slices, for adapters of
