@@ -1,18 +1,70 @@
-// The clock Stats reads around each operation: the runtime's monotonic nanotime.
+// The clock Stats reads around each operation, and its conversion to time.
 
 package pool
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
-// epoch is a monotonic time.Time; time.Since of a monotonic time reads
-// only the runtime's monotonic clock (no wall clock), the cheapest
-// portable monotonic read Go offers without linkname (about 29 ns on the
-// reference KVM machine, whose clocksource is kvm-clock; about 20 ns on
-// bare metal with a TSC clocksource).
+// epoch is a monotonic time.Time. time.Since of a monotonic time reads only
+// the runtime's monotonic clock (no wall clock): the cheapest portable
+// monotonic read Go offers without linkname.
 var epoch = time.Now()
 
-// now returns monotonic nanoseconds since epoch.
-func now() int64 { return int64(time.Since(epoch)) }
+// monoNow returns monotonic nanoseconds since epoch.
+func monoNow() int64 { return int64(time.Since(epoch)) }
 
-// ticksToDuration converts a difference of now values to a Duration.
-func ticksToDuration(t uint64) time.Duration { return time.Duration(t) }
+// now returns the current reading of the operation clock, in ticks: the
+// CPU's invariant time-stamp counter where tsc.go provides one (amd64, not
+// purego, CPU advertising an invariant TSC), monotonic nanoseconds
+// otherwise.
+func now() int64 {
+	if useTSC {
+		return int64(rdtsc())
+	}
+	return monoNow()
+}
+
+// rate is ticks per nanosecond, measured once against the monotonic clock
+// (see tickRate).
+var (
+	rateOnce sync.Once
+	rate     float64
+	tsc0     = startTicks()
+	mono0    = monoNow()
+)
+
+func startTicks() int64 {
+	if useTSC {
+		return int64(rdtsc())
+	}
+	return 0
+}
+
+// tickRate returns ticks per nanosecond: 1 without a TSC; with one, the
+// ratio of TSC ticks to monotonic nanoseconds elapsed since the package
+// was initialized, waiting (once per process, at most 20 ms) until that
+// span is long enough for a ratio good to 1e-4.
+func tickRate() float64 {
+	if !useTSC {
+		return 1
+	}
+	rateOnce.Do(func() {
+		const span = 20 * time.Millisecond
+		if d := time.Duration(monoNow() - mono0); d < span {
+			time.Sleep(span - d)
+		}
+		t, m := int64(rdtsc()), monoNow()
+		rate = float64(t-tsc0) / float64(m-mono0)
+	})
+	return rate
+}
+
+// ticksToDuration converts a number of ticks to a Duration.
+func ticksToDuration(t uint64) time.Duration {
+	if !useTSC {
+		return time.Duration(t)
+	}
+	return time.Duration(float64(t) / tickRate())
+}

@@ -50,6 +50,7 @@ type Pool struct {
 	shardMask uint   // nshards-1
 	stats     bool
 	conc      bool
+	plain     bool // !stats && !conc: Alloc and Free take their inline paths
 	hooks     atomic.Pointer[Hooks]
 	rec       []uint64 // pool words: bytes in use and peak (in buf)
 
@@ -86,6 +87,7 @@ func New(buf []byte, cfg Config) (*Pool, error) {
 		shardMask: uint(l.nshards - 1),
 		stats:     cfg.Stats,
 		conc:      cfg.Concurrent,
+		plain:     !cfg.Stats && !cfg.Concurrent,
 		rec:       words(mem, 0, poolWords),
 		cls:       make([]class, len(l.classes)),
 	}
@@ -171,9 +173,24 @@ func (p *Pool) Alloc(n int) ([]byte, error) {
 		return nil, p.sizeError(n)
 	}
 	c := p.classOf(n)
-	off, err := p.alloc(c, n)
-	if err != nil {
-		return nil, err
+	var off int
+	if p.plain {
+		// The sequential, Stats-off path, written out: pop the head of the
+		// class's list, set the block's usage bit.
+		s := &c.shards[0]
+		i := uint32(s[wHead])
+		if i == nilIndex {
+			s[wFailed]++
+			return nil, c.oom
+		}
+		s[wHead] = uint64(c.next[i])
+		c.used[i>>6] |= 1 << (i & 63)
+		off = int(c.start) + int(i)*c.stride
+	} else {
+		var err error
+		if off, err = p.alloc(c); err != nil {
+			return nil, err
+		}
 	}
 	if h := p.hooks.Load(); h != nil && h.OnAlloc != nil {
 		h.OnAlloc(Event{Class: c.index, Size: n, Addr: addrIn(p.mem, off)})
@@ -188,7 +205,7 @@ func (p *Pool) Calloc(n int) ([]byte, error) {
 		return nil, p.sizeError(n)
 	}
 	c := p.classOf(n)
-	off, err := p.alloc(c, n)
+	off, err := p.alloc(c)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +219,7 @@ func (p *Pool) Calloc(n int) ([]byte, error) {
 
 // alloc takes a block of c off a free list, marks it used and returns its
 // offset in mem. It is the whole allocation path except the hook.
-func (p *Pool) alloc(c *class, n int) (int, error) {
+func (p *Pool) alloc(c *class) (int, error) {
 	var t0 int64
 	if p.stats {
 		t0 = now()
@@ -284,7 +301,28 @@ func (p *Pool) Free(b []byte) error {
 	if h := cap(b); uint(h-1) < uint(p.maxSize) {
 		hint = int(p.lut[(h+p.alignMask)>>p.shift])
 	}
-	return p.free(offsetOf(p.mem, b), hint)
+	off := offsetOf(p.mem, b)
+	if p.plain {
+		// The sequential, Stats-off path for the common case (the hint is
+		// right, the stride a power of two, the block in use), written
+		// out; anything else, errors included, takes the general path.
+		c := &p.cls[hint]
+		if rel := off - c.start; rel < c.span && c.pow2 && rel&(uintptr(c.stride)-1) == 0 {
+			i := uint32(rel >> c.shift)
+			w, m := i>>6, uint64(1)<<(i&63)
+			if u := c.used[w]; u&m != 0 {
+				c.used[w] = u &^ m
+				s := &c.shards[0]
+				c.next[i] = uint32(s[wHead])
+				s[wHead] = uint64(i)
+				if h := p.hooks.Load(); h != nil && h.OnFree != nil {
+					h.OnFree(Event{Class: c.index, Size: c.size, Addr: addrIn(p.mem, int(off))})
+				}
+				return nil
+			}
+		}
+	}
+	return p.free(off, hint)
 }
 
 // locate turns an offset into (class, block index), checking that it is

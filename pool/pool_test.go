@@ -272,9 +272,9 @@ func TestUseAfterFreeCannotCorruptLists(t *testing.T) {
 
 func TestValidateCatchesCorruption(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
+		name   string
 		break_ func(p *Pool)
-		want  string
+		want   string
 	}{
 		{"magic", func(p *Pool) { p.rec[pMagic] = 1 }, "magic"},
 		{"lut", func(p *Pool) { p.lut[1] = 2 }, "size table"},

@@ -77,7 +77,7 @@ func NewOf[T any](p *Pool) (*T, error) {
 			size, align, p.maxSize, p.lay.align, memkit.ErrInvalidSize)
 	}
 	c := p.classOf(size)
-	off, err := p.alloc(c, size)
+	off, err := p.alloc(c)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func NewArray[T any](p *Pool, n int) ([]T, error) {
 	}
 	bytes := n * size
 	c := p.classOf(bytes)
-	off, err := p.alloc(c, bytes)
+	off, err := p.alloc(c)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,27 @@
+// The amd64 operation clock: the invariant time-stamp counter, when the CPU has one.
+
+//go:build amd64 && !purego
+
+package pool
+
+// rdtsc reads the time-stamp counter (RDTSC, not serializing: the read may
+// move a few instructions earlier or later, which is below the clock's
+// own cost and does not bias worst cases).
+func rdtsc() uint64
+
+// cpuid returns EAX and EDX of CPUID leaf (sub-leaf 0).
+func cpuid(leaf uint32) (eax, edx uint32)
+
+// useTSC is set when CPUID reports an invariant TSC (leaf 0x80000007, EDX
+// bit 8): it ticks at a constant rate in every P-state and C-state and is
+// synchronized across cores, so differences taken on different cores
+// (a goroutine migrating mid-operation) stay meaningful.
+var useTSC = invariantTSC()
+
+func invariantTSC() bool {
+	if max, _ := cpuid(0x80000000); max < 0x80000007 {
+		return false
+	}
+	_, edx := cpuid(0x80000007)
+	return edx&(1<<8) != 0
+}
