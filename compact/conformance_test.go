@@ -194,3 +194,5 @@ func TestConformance(t *testing.T) {
 		}, alloctest.Config{Space: space, Align: 64, Mix: mix, Ops: 1000, Seeds: 2, Allowed: []error{memkit.ErrPinned}})
 	})
 }
+
+var errPinnedOnly = []error{memkit.ErrPinned}
