@@ -82,7 +82,7 @@ type analyzer struct {
 
 	test    int      // index+1 into rep.Tests of the test in progress, 0 if none
 	seg     *Segment // open segment, nil between a boundary and the next event
-	live    map[uint64]*block
+	live    map[uint64]block
 	freed   map[uint64]freed
 	overHit bool // over-heap already reported in this segment
 
@@ -96,7 +96,7 @@ func newAnalyzer(o Options) *analyzer {
 	a := &analyzer{
 		max:         o.MaxFindings,
 		ignoreTests: o.IgnoreTests,
-		live:        map[uint64]*block{},
+		live:        map[uint64]block{},
 		freed:       map[uint64]freed{},
 		files:       map[string]string{},
 	}
@@ -242,11 +242,11 @@ func (a *analyzer) closeSegment(n int, cause closeCause) {
 	if s == nil {
 		return
 	}
-	blocks := make([]*block, 0, len(a.live))
+	blocks := make([]block, 0, len(a.live))
 	for _, b := range a.live {
 		blocks = append(blocks, b)
 	}
-	slices.SortFunc(blocks, func(x, y *block) int { return cmp.Compare(x.Line, y.Line) })
+	slices.SortFunc(blocks, func(x, y block) int { return cmp.Compare(x.Line, y.Line) })
 	kind, sev, why := KindLeak, Error, "still live at the end of the input"
 	switch cause {
 	case byInit:
@@ -345,7 +345,7 @@ func (a *analyzer) alloc(s *Segment, ev event, n int) {
 		s.InUse = satSub(s.InUse, old.Size)
 	}
 	delete(a.freed, ev.addr)
-	a.live[ev.addr] = &block{LiveBlock: LiveBlock{Addr: Addr(ev.addr), Size: ev.size, Site: ev.site, Line: n}, persistent: ev.op == opPersist}
+	a.live[ev.addr] = block{LiveBlock: LiveBlock{Addr: Addr(ev.addr), Size: ev.size, Site: ev.site, Line: n}, persistent: ev.op == opPersist}
 	s.InUse = satAdd(s.InUse, ev.size)
 	if s.InUse > s.PeakInUse {
 		s.PeakInUse, s.PeakLine = s.InUse, n

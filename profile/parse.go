@@ -43,10 +43,19 @@ func parseEvent(s string, intern func(string) string) (ev event, st parseStatus,
 	if s == "" || (s[0] != ' ' && s[0] != '\t') {
 		return ev, parsedMalformed, "no blank after " + marker
 	}
-	s = strings.TrimSpace(s)
-	fields := strings.Split(s, ";")
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
+	// Split into at most 5 fields without allocating; a fifth means "too many".
+	var buf [5]string
+	fields := buf[:0]
+	for rest := s; ; {
+		f, tail, more := strings.Cut(rest, ";")
+		if len(fields) == len(buf) {
+			break
+		}
+		fields = append(fields, strings.TrimSpace(f))
+		if !more {
+			break
+		}
+		rest = tail
 	}
 	name := fields[0]
 	want := 0
@@ -63,7 +72,11 @@ func parseEvent(s string, intern func(string) string) (ev event, st parseStatus,
 		return ev, parsedUnknown, "unknown operation " + strconv.Quote(clip(name, 32))
 	}
 	if len(fields) != want {
-		return ev, parsedMalformed, name + " wants " + strconv.Itoa(want-1) + " fields, got " + strconv.Itoa(len(fields)-1)
+		got := strconv.Itoa(len(fields) - 1)
+		if len(fields) == len(buf) {
+			got = "more"
+		}
+		return ev, parsedMalformed, name + " wants " + strconv.Itoa(want-1) + " fields, got " + got
 	}
 	var ok bool
 	switch ev.op {
