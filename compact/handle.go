@@ -60,6 +60,7 @@ type entry struct {
 	live             bool    // slot holds a block
 	owner            *[]byte // tracked slice that refers to this block, or nil
 	dst              int     // scratch: target offset during a squeeze
+	aux              int     // scratch: offset before the current sliding pass
 }
 
 // lookup returns the slot hd names, or an error wrapping ErrInvalidFree

@@ -42,19 +42,40 @@ func (h *Heap) Defragment(b Budget) (Result, error) {
 }
 
 // moveBlock moves block s's whole reservation to offset dst (memmove: the
-// old and new places may overlap), zeroes what it left behind unless
-// KeepFreed, and rewrites its tracked slice. Links and gaps are the
-// caller's business.
-func (h *Heap) moveBlock(s int32, dst int) {
+// old and new places may overlap) and rewrites its tracked slice. When
+// zero, it also zeroes what the block left behind (unless KeepFreed);
+// otherwise the caller does, and finds the old offset in aux. Links and
+// gaps are the caller's business.
+func (h *Heap) moveBlock(s int32, dst int, zero bool) {
 	e := &h.tab[s]
 	copy(h.mem[dst:dst+e.cap], h.mem[e.off:e.off+e.cap])
-	if !h.keep {
+	if zero && !h.keep {
 		h.vacate(e.off, e.cap, dst, e.cap)
 	}
+	e.aux = e.off
 	e.off = dst
 	h.moves++
 	h.bytesMoved += int64(e.cap)
 	h.updateOwner(s)
+}
+
+// zeroLeftovers zeroes, after a sliding run that ended with block last and
+// cursor c, the parts of the old places of the run's moved blocks that lie
+// at or above c: the only old bytes no new place covered. Old places are in
+// address order, so the walk goes down from last until an old end is at or
+// below c, or it reaches stop, the block before the run. Each byte zeroed
+// held live data before the pass: the cost is at most the bytes moved.
+func (h *Heap) zeroLeftovers(last, stop int32, c int) {
+	if h.keep {
+		return
+	}
+	for t := last; t != stop; t = h.tab[t].prev {
+		e := &h.tab[t]
+		if e.aux+e.cap <= c {
+			return
+		}
+		clear(h.mem[max(e.aux, c) : e.aux+e.cap])
+	}
 }
 
 // slide is the compaction pass. It starts after h.clean (everything below
@@ -69,32 +90,38 @@ func (h *Heap) moveBlock(s int32, dst int) {
 func (h *Heap) slide(maxBytes, maxMoves int, stopInPlace bool) Result {
 	var r Result
 	p := h.clean
+	run := p // the block before the current run of unpinned blocks
 	cursor := h.tab[p].off + h.tab[p].cap
 	for s := h.tab[p].next; s != 0; s = h.tab[s].next {
 		e := &h.tab[s]
-		if e.pins == 0 {
-			if e.off == cursor {
-				if stopInPlace {
-					h.setGap(p)
-					h.clean = h.tab[0].prev
-					r.Done = true
-					return r
-				}
-			} else {
-				if r.Moves > 0 && (maxMoves > 0 && r.Moves >= maxMoves || maxBytes > 0 && r.BytesMoved+e.cap > maxBytes) {
-					h.setGap(p)
-					return r
-				}
-				r.Moves++
-				r.BytesMoved += e.cap
-				h.moveBlock(s, cursor)
+		e.aux = e.off
+		if e.pins > 0 {
+			h.zeroLeftovers(p, run, cursor)
+			run = s
+		} else if e.off == cursor {
+			if stopInPlace {
+				h.zeroLeftovers(p, run, cursor)
+				h.setGap(p)
+				h.clean = h.tab[0].prev
+				r.Done = true
+				return r
 			}
+		} else {
+			if r.Moves > 0 && (maxMoves > 0 && r.Moves >= maxMoves || maxBytes > 0 && r.BytesMoved+e.cap > maxBytes) {
+				h.zeroLeftovers(p, run, cursor)
+				h.setGap(p)
+				return r
+			}
+			r.Moves++
+			r.BytesMoved += e.cap
+			h.moveBlock(s, cursor, false)
 		}
 		h.setGap(p)
 		p = s
 		cursor = e.off + e.cap
 		h.clean = s
 	}
+	h.zeroLeftovers(p, run, cursor)
 	h.setGap(p)
 	r.Done = true
 	return r
@@ -156,7 +183,7 @@ func (h *Heap) squeeze(s int32, newCap, n int) bool {
 		cursor := lo
 		for t := h.tab[lowStop].next; ; t = h.tab[t].next {
 			if h.tab[t].off != cursor {
-				h.moveBlock(t, cursor)
+				h.moveBlock(t, cursor, true)
 			}
 			cursor += h.tab[t].cap
 			if t == s {
@@ -176,7 +203,7 @@ func (h *Heap) squeeze(s int32, newCap, n int) bool {
 		last = t
 	}
 	for t := last; t != s; t = h.tab[t].prev {
-		h.moveBlock(t, h.tab[t].dst)
+		h.moveBlock(t, h.tab[t].dst, true)
 	}
 	h.used += extra
 	h.requested += n - e.size
