@@ -429,10 +429,14 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 			old := *s
 			var nb Block
 			var err error
+			var freeErr error
 			if realloc != nil {
 				nb, err = realloc.Realloc(s.b, size)
 			} else {
-				nb, err = emulateRealloc(a, s.b, s.size, size)
+				nb, err, freeErr = emulateRealloc(a, s.b, s.size, size)
+			}
+			if freeErr != nil {
+				return peakOp, v.fault(FreeFailed, "realloc as alloc, copy, free: free of live block [%#x, +%d): %v", s.span.Off, s.size, freeErr)
 			}
 			if err != nil {
 				r.Failed++
@@ -499,20 +503,19 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 }
 
 // emulateRealloc is realloc for a target without one: alloc, copy, free.
-func emulateRealloc(a Target, b Block, oldSize, size uint64) (Block, error) {
+// allocErr is the alloc's failure (b unchanged); freeErr the free's (a
+// fault: the new block is returned all the same).
+func emulateRealloc(a Target, b Block, oldSize, size uint64) (nb Block, allocErr, freeErr error) {
 	nb, err := a.Alloc(size)
 	if err != nil {
-		return b, err
+		return b, err, nil
 	}
 	if src := a.Bytes(b); src != nil {
 		if dst := a.Bytes(nb); dst != nil {
-			copy(dst[:min(uint64(len(dst)), size)], src[:min(oldSize, size)])
+			copy(dst[:min(uint64(len(dst)), size)], src[:min(uint64(len(src)), oldSize, size)])
 		}
 	}
-	if err := a.Free(b); err != nil {
-		return nb, err
-	}
-	return nb, nil
+	return nb, nil, a.Free(b)
 }
 
 // timedPass runs ops on a fresh target without verification, timing
@@ -559,7 +562,11 @@ func timedPass(ops []Op, slotOf []int32, nslots int, a Target, batch, snap int, 
 				if realloc != nil {
 					nb, err = realloc.Realloc(s.b, size)
 				} else {
-					nb, err = emulateRealloc(a, s.b, s.size, size)
+					var ferr2 error
+					nb, err, ferr2 = emulateRealloc(a, s.b, s.size, size)
+					if ferr2 != nil && ferr == nil {
+						ferr = fmt.Errorf("op %d: free in realloc: %w", j, ferr2)
+					}
 				}
 				if err == nil {
 					live += size - s.size
