@@ -29,7 +29,7 @@ func TestReadProfile(t *testing.T) {
 	}
 	want := []Op{
 		{Alloc, 0, 100}, {Alloc, 1, 32}, {Free, 0, 0}, // first test; the free of 0x2000dead is dropped
-		{Free, 1, 0},                   // init frees what is still live
+		{Free, 1, 0},                 // init frees what is still live
 		{Alloc, 2, 64}, {Free, 2, 0}, // alloc at a live address: its free was lost
 		{Alloc, 3, 16},
 	}
