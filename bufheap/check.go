@@ -96,11 +96,17 @@ func (h *Heap) verify(recount bool) error {
 	listed := 0
 	var top uint64
 	for k := 0; k < h.g.classes; k++ {
+		bit := le.Uint64(h.buf[ctlWords+8*(k>>6):])>>(k&63)&1 != 0
+		if k < h.g.kmin {
+			if bit {
+				return fmt.Errorf("bufheap: bitmap bit set for class %d below the smallest chunk: %w", k, memkit.ErrCorrupt)
+			}
+			continue
+		}
 		head, err := h.link(h.slot(k))
 		if err != nil {
 			return err
 		}
-		bit := le.Uint64(h.buf[ctlWords+8*(k>>6):])>>(k&63)&1 != 0
 		if bit != (head != 0) {
 			return fmt.Errorf("bufheap: class %d: bitmap bit %v, list head %#x: %w", k, bit, head, memkit.ErrCorrupt)
 		}

@@ -67,7 +67,7 @@ func (h *Heap) makeFree(pos int, units uint64) {
 	le.PutUint64(h.buf[pos+int(units<<h.shift)-hdrSize:], w)
 }
 
-func (h *Heap) slot(k int) int { return h.g.headsOff + 8*k }
+func (h *Heap) slot(k int) int { return h.g.headsOff + 8*(k-h.g.kmin) }
 
 // link reads the link word at pos: 0 or the header offset it names.
 func (h *Heap) link(pos int) (int, error) {
@@ -205,7 +205,7 @@ func (h *Heap) nextClass(from int) (int, bool, error) {
 	i := from >> 6
 	if w := le.Uint64(h.buf[ctlWords+8*i:]) >> (from & 63) << (from & 63); w != 0 {
 		k := i<<6 + bits.TrailingZeros64(w)
-		if k >= h.g.classes {
+		if k >= h.g.classes || k < h.g.kmin {
 			return 0, false, errBitmap
 		}
 		return k, true, nil
@@ -224,7 +224,7 @@ func (h *Heap) nextClass(from int) (int, bool, error) {
 	}
 	w := le.Uint64(h.buf[ctlWords+8*j:])
 	k := j<<6 + bits.TrailingZeros64(w)
-	if w == 0 || k >= h.g.classes {
+	if w == 0 || k >= h.g.classes || k < h.g.kmin {
 		return 0, false, errBitmap
 	}
 	return k, true, nil
@@ -239,7 +239,7 @@ func (h *Heap) largestFree() int {
 			k = i<<6 + 63 - bits.LeadingZeros64(w)
 		}
 	}
-	if k < 0 || k >= h.g.classes {
+	if k < h.g.kmin || k >= h.g.classes {
 		return 0
 	}
 	var best uint64

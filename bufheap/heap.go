@@ -111,7 +111,7 @@ func newHeap(buf []byte, g geometry, cfg Config) *Heap {
 // format writes an empty heap: cleared lists, one free chunk, the sentinel.
 func (h *Heap) format() {
 	clear(h.buf[ctlPeak:h.g.first])
-	for k := 0; k < h.g.classes; k++ {
+	for k := h.g.kmin; k < h.g.classes; k++ {
 		h.setLink(h.slot(k), 0)
 	}
 	units := uint64(h.g.end-h.g.first) >> h.shift

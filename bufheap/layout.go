@@ -46,7 +46,7 @@ const (
 	ctlSeal    = 40 // u64 seal of bytes 0..40
 	ctlPeak    = 48 // u64 peak allocated bytes (the only field written after New besides lists)
 	ctlTop     = 56 // u64 top-level bitmap: bit i set when class word i is non-zero
-	ctlWords   = 64 // [nWords]u64 class bitmap, then [classes]u64 list heads
+	ctlWords   = 64 // [nWords]u64 class bitmap, then [classes-kmin]u64 list heads
 	ctlFixed   = ctlWords
 
 	// MinBufferSize is the smallest buffer New accepts.
@@ -69,15 +69,13 @@ const (
 	mulFinal = 0x94d049bb133111eb
 )
 
-func mixHdr(pos int, v uint64) uint64 {
-	x := (v ^ uint64(pos)*mulPos) * mulMix
-	return (x ^ x>>29) * mulFinal
-}
+// Only the high bits of the products are used: every bit of the value and
+// of the position reaches them through the carries of one multiplication,
+// so any change of the value, or the same word at another position, changes
+// them except with probability about 2^-(bits kept).
+func mixHdr(pos int, v uint64) uint64 { return (v ^ uint64(pos)*mulPos) * mulMix }
 
-func mixLink(pos int, v uint64) uint64 {
-	x := (v ^ uint64(pos)*mulLink) * mulMix
-	return (x ^ x>>29) * mulFinal
-}
+func mixLink(pos int, v uint64) uint64 { return (v ^ uint64(pos)*mulLink) * mulMix }
 
 // sealHdr returns the header word for value v (flags and size) at pos.
 func sealHdr(pos int, v uint64) uint64 { return v | mixHdr(pos, v)&^hdrValMask }
@@ -99,7 +97,8 @@ func sealCtl(b []byte) uint64 {
 type geometry struct {
 	shift    uint // log2(Align)
 	sub      int  // sub-class bits
-	classes  int  // number of size classes (list heads)
+	classes  int  // number of size classes; classes below kmin have no head
+	kmin     int  // class of the smallest chunk
 	nWords   int  // 64-bit words of the class bitmap
 	headsOff int  // offset of the list heads
 	first    int  // offset of the first chunk header
@@ -128,9 +127,10 @@ func layout(size int, addrMod uint64, shift uint, sub int) (geometry, error) {
 	unit := 1 << shift
 	cls := sizeclass.MustNew(sub)
 	g.classes = cls.Down(uint64(size)>>shift) + 1
+	g.kmin = cls.Down(minChunkBytes >> shift)
 	g.nWords = (g.classes + 63) / 64
 	g.headsOff = ctlWords + 8*g.nWords
-	ctlEnd := g.headsOff + 8*g.classes
+	ctlEnd := g.headsOff + 8*(g.classes-g.kmin)
 	// first ≥ ctlEnd with (addr + first + hdrSize) % unit == 0.
 	mis := int((addrMod + uint64(ctlEnd) + hdrSize) & uint64(unit-1))
 	g.first = ctlEnd
