@@ -1,0 +1,107 @@
+// GoodFit: segregated free lists over size classes, with an O(1) search.
+
+package offset
+
+// fallbackScan is how many blocks of the request's own class GoodFit
+// examines, after the O(1) candidates failed, before it reports that no
+// block fits. It bounds the work of a failing Alloc.
+const fallbackScan = 16
+
+// class returns the class a free block of size bytes is filed under.
+func (a *Allocator) class(size uint64) int { return classes.Down(size >> a.shift) }
+
+// listPush files free block i (of size bytes) at the head of its class's
+// list. Last in, first out: a block just freed is the first reused, which
+// keeps the working set of a churning program small.
+func (a *Allocator) listPush(i uint32, size uint64) {
+	c := a.class(size)
+	h := a.heads[c]
+	n := &a.nodes[i]
+	n.a, n.b = 0, h
+	if h != 0 {
+		a.nodes[h].a = i
+	} else {
+		a.bitmap.Set(classes, c)
+	}
+	a.heads[c] = i
+}
+
+// listRemove takes free block i (of size bytes, as when it was filed) off
+// its class's list.
+func (a *Allocator) listRemove(i uint32, size uint64) {
+	n := &a.nodes[i]
+	p, q := n.a, n.b
+	if p != 0 {
+		a.nodes[p].b = q
+	} else {
+		c := a.class(size)
+		a.heads[c] = q
+		if q == 0 {
+			a.bitmap.Clear(classes, c)
+		}
+	}
+	if q != 0 {
+		a.nodes[q].a = p
+	}
+	n.a, n.b = 0, 0
+}
+
+// goodFit returns a free block of at least s bytes, or 0. In order:
+//  1. the head of class Down(s): a block of s bytes exactly is filed there,
+//     below the classes a rounded-up search looks at (the hole that makes
+//     OffsetAllocator waste a third of the space when sizes fall between
+//     classes);
+//  2. the head of the first non-empty class at or above Up(s), where every
+//     block fits (one bitmap search);
+//  3. at most fallbackScan more blocks of class Down(s).
+//
+// Each step is O(1), so a failing search is O(1) too; it may miss a block
+// that fits further down class Down(s)'s list (FirstFit never does).
+func (a *Allocator) goodFit(s uint64) uint32 {
+	u := s >> a.shift
+	c := classes.Down(u)
+	h := a.heads[c]
+	if h != 0 && a.blockSize(h) >= s {
+		return h
+	}
+	if up, ok := classes.Up(u); ok {
+		if c2, ok := a.bitmap.Next(classes, up); ok {
+			return a.heads[c2]
+		}
+	}
+	if h == 0 {
+		return 0
+	}
+	i := a.nodes[h].b
+	for k := 0; k < fallbackScan && i != 0; k++ {
+		if a.blockSize(i) >= s {
+			return i
+		}
+		i = a.nodes[i].b
+	}
+	return 0
+}
+
+// goodFitAligned is AllocAligned's last resort, when no block holds s
+// bytes at every possible padding: it tries the first blocks of the classes
+// from Down(s) up to Down(s+align) for one whose aligned start leaves room
+// for s bytes. O(1): at most fallbackScan blocks in all.
+func (a *Allocator) goodFitAligned(s, align uint64) uint32 {
+	lo := classes.Down(s >> a.shift)
+	hi := classes.Down((s + align) >> a.shift)
+	budget := fallbackScan
+	for c := lo; c <= hi && budget > 0; c++ {
+		next, ok := a.bitmap.Next(classes, c)
+		if !ok || next > hi {
+			return 0
+		}
+		c = next
+		for i := a.heads[c]; i != 0 && budget > 0; i = a.nodes[i].b {
+			budget--
+			if a.fitsAligned(i, s, align) {
+				return i
+			}
+		}
+	}
+	return 0
+}

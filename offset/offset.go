@@ -1,0 +1,753 @@
+// The Allocator: configuration, the public alloc/free API and statistics.
+
+package offset
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/memkit/memkit"
+	"github.com/memkit/memkit/internal/sizeclass"
+)
+
+// Offset is a byte position in the managed space. 0 is a valid offset.
+type Offset uint64
+
+// Policy selects how Alloc picks a free block.
+type Policy int
+
+const (
+	// GoodFit picks a block from a size class that fits (TLSF-style
+	// segregated lists, looking at the head of the request's own class
+	// first). Alloc and Free are O(1), whatever the number of blocks.
+	GoodFit Policy = iota
+	// FirstFit picks the lowest-addressed free block that fits, in
+	// O(log n) for n blocks, using a treap ordered by address and
+	// annotated with the largest free block of each subtree.
+	FirstFit
+)
+
+// String returns "goodfit" or "firstfit".
+func (p Policy) String() string {
+	switch p {
+	case GoodFit:
+		return "goodfit"
+	case FirstFit:
+		return "firstfit"
+	}
+	return fmt.Sprintf("Policy(%d)", int(p))
+}
+
+// MaxSize is the largest managed space: Config.Size and Grow accept at most
+// this many bytes.
+const MaxSize = 1 << 62
+
+// MaxNodes is the largest node budget Config.MaxNodes accepts, and the most
+// blocks (free or live) a growing Allocator can hold.
+const MaxNodes = 1<<31 - 2
+
+// DefaultAlign is the alignment used when Config.Align is 0.
+const DefaultAlign = 16
+
+// Config describes a managed space. The zero value is not usable: Size must
+// be set.
+type Config struct {
+	// Size is the number of bytes in the managed space, at most MaxSize.
+	// It is rounded down to a multiple of Align; the rounded value must not
+	// be 0.
+	Size uint64
+	// Align is a power of two (0 means DefaultAlign). Every offset handed
+	// out, and every block size, is a multiple of it.
+	Align uint64
+	// MaxNodes is the node budget: 0 lets metadata grow on demand (Alloc
+	// may then allocate Go memory when it needs more nodes); n > 0 sets a
+	// fixed budget of n nodes, allocated by New, after which no method but
+	// UnmarshalBinary allocates Go memory on success. Each block, free or
+	// live, takes one node.
+	MaxNodes int
+	// Policy is GoodFit (the default) or FirstFit.
+	Policy Policy
+}
+
+// Block is one block of the space as Walk reports it.
+type Block struct {
+	Off  Offset // start, a multiple of Align
+	Size uint64 // bytes, a multiple of Align
+	Free bool   // false: live (allocated)
+}
+
+// Stats is a snapshot of an Allocator's state and lifetime counters.
+type Stats struct {
+	Size          uint64 // bytes in the managed space (Config.Size rounded down to Align)
+	Allocated     uint64 // bytes in live blocks (their rounded sizes, whole-block handouts included)
+	Free          uint64 // bytes in free blocks; Allocated + Free == Size
+	LargestFree   uint64 // size of the largest free block (exact)
+	Live          int    // live blocks
+	FreeBlocks    int    // free blocks
+	Nodes         int    // nodes in use: Live + FreeBlocks
+	NodeCap       int    // nodes the metadata holds now (MaxNodes when fixed)
+	MetadataBytes uint64 // Go memory held for metadata: capacity of every slice and table
+	Allocs        uint64 // successful Alloc and AllocAligned calls (lifetime)
+	Frees         uint64 // successful Free calls (lifetime)
+	Failed        uint64 // Alloc and AllocAligned calls that returned an error (lifetime)
+	WholeBlocks   uint64 // allocations handed a whole free block because no node was left for the remainder (lifetime)
+}
+
+// node is one block's metadata record. Nodes live in a flat slice and link
+// to each other by index, so the GC never scans them. Index 0 is the nil
+// node: its fields stay zero, and every link equal to 0 means "none".
+//
+// A node's size is not stored: it is the next node's offset minus its own
+// (or the space's end for the last node), since blocks tile the space.
+type node struct {
+	off        uint64 // start of the block in bytes; freeBit set when the block is free
+	prev, next uint32 // neighbours in address order (0: none)
+	// a and b depend on the policy. GoodFit: previous and next block in the
+	// free list of the block's class (free blocks only). FirstFit: left and
+	// right child in the address-ordered treap (every block). An unused
+	// node keeps the next unused node's index in next.
+	a, b uint32
+}
+
+// freeBit marks a free block in node.off. Offsets are below MaxSize = 1<<62,
+// so the top bit is never part of one.
+const freeBit = 1 << 63
+
+// subBits sets GoodFit's class grid: 32 classes per power of two, so a
+// rounded-up search wastes at most 1/32 of a request.
+const subBits = 5
+
+var classes = sizeclass.MustNew(subBits)
+
+// Allocator hands out blocks of an external address space [0, Size). Its
+// metadata lives in ordinary Go memory, apart from the space, so it never
+// reads or writes the space itself.
+//
+// Invariants (checked by Check):
+//   - the blocks tile [0, Size) in address order, each a non-zero multiple
+//     of Align; no two free blocks are neighbours (freed blocks coalesce);
+//   - GoodFit: every free block is in exactly the free list of class
+//     Down(size/Align), and the bitmap marks exactly the non-empty lists;
+//     the index holds every block (free and live) by offset;
+//   - FirstFit: the treap holds every block, in address order by key and in
+//     heap order by priority, and maxf[i] is the largest free block in i's
+//     subtree;
+//   - counters equal a recount.
+//
+// An Allocator is not safe for concurrent use; Locked is. Its zero value is
+// empty and refuses every allocation until UnmarshalBinary restores a state
+// into it; use New.
+type Allocator struct {
+	nodes []node // node table; nodes[0] is the nil node
+	first uint32 // node of the block at offset 0 (0 only in the zero Allocator)
+	last  uint32 // node of the block that ends the space
+
+	// GoodFit
+	heads  []uint32         // heads[c]: first free block of class c
+	bitmap sizeclass.Bitmap // classes with a non-empty list
+	index  index            // every block by offset
+
+	// FirstFit
+	root uint32   // treap root
+	maxf []uint64 // maxf[i]: largest free block in the subtree of i (0 for the nil node)
+
+	spare uint32 // first unused node, linked through node.next
+	used  uint32 // nodes[1:used] have been handed out at least once
+
+	size     uint64 // bytes in the space, a multiple of align
+	align    uint64 // immutable after New
+	shift    uint   // log2(align)
+	maxNodes int    // 0: growing; > 0: fixed budget
+	policy   Policy
+
+	allocated  uint64 // bytes in live blocks
+	live       int
+	freeBlocks int
+	nodesInUse int
+
+	allocs, frees, failed, whole uint64
+
+	err Error // the error of the last failed Alloc, returned by pointer so failures do not allocate
+}
+
+// New returns an Allocator for cfg, with the whole space one free block.
+// A bad cfg returns an error wrapping memkit.ErrInvalidConfig.
+func New(cfg Config) (*Allocator, error) {
+	a := new(Allocator)
+	if err := a.init(cfg); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *Allocator) init(cfg Config) error {
+	align := cfg.Align
+	if align == 0 {
+		align = DefaultAlign
+	}
+	if align&(align-1) != 0 || align > MaxSize {
+		return fmt.Errorf("offset: align %d is not a power of two ≤ 1<<62: %w", cfg.Align, memkit.ErrInvalidConfig)
+	}
+	if cfg.Size > MaxSize {
+		return fmt.Errorf("offset: size %d > 1<<62: %w", cfg.Size, memkit.ErrInvalidConfig)
+	}
+	size := cfg.Size &^ (align - 1)
+	if size == 0 {
+		return fmt.Errorf("offset: size %d holds no block of align %d: %w", cfg.Size, align, memkit.ErrInvalidConfig)
+	}
+	if cfg.MaxNodes < 0 || cfg.MaxNodes > MaxNodes {
+		return fmt.Errorf("offset: MaxNodes %d outside [0, %d]: %w", cfg.MaxNodes, MaxNodes, memkit.ErrInvalidConfig)
+	}
+	if cfg.Policy != GoodFit && cfg.Policy != FirstFit {
+		return fmt.Errorf("offset: unknown policy %d: %w", int(cfg.Policy), memkit.ErrInvalidConfig)
+	}
+	*a = Allocator{
+		size:     size,
+		align:    align,
+		shift:    uint(bits.TrailingZeros64(align)),
+		maxNodes: cfg.MaxNodes,
+		policy:   cfg.Policy,
+	}
+	n := cfg.MaxNodes
+	if n == 0 {
+		n = 16
+	}
+	a.resize(n)
+	if a.policy == GoodFit {
+		a.heads = make([]uint32, classes.Count())
+	}
+	a.reset()
+	return nil
+}
+
+// resize makes room for n nodes (plus the nil node), keeping every node.
+func (a *Allocator) resize(n int) {
+	nodes := make([]node, n+1)
+	copy(nodes, a.nodes)
+	a.nodes = nodes
+	if a.policy == FirstFit {
+		maxf := make([]uint64, n+1)
+		copy(maxf, a.maxf)
+		a.maxf = maxf
+		return
+	}
+	a.index.resize(n)
+	for i := a.first; i != 0; i = a.nodes[i].next {
+		a.index.insert(a.nodes, a.start(i), i)
+	}
+}
+
+// reset makes the whole space one free block, keeping the node table.
+func (a *Allocator) reset() {
+	a.spare, a.used = 0, 1
+	a.allocated, a.live, a.freeBlocks, a.nodesInUse = 0, 0, 0, 0
+	a.root = 0
+	if a.policy == GoodFit {
+		clear(a.heads)
+		a.bitmap.Reset()
+		a.index.clear()
+	}
+	i := a.newNode()
+	a.nodes[i] = node{off: freeBit}
+	a.first, a.last = i, i
+	a.freeBlocks = 1
+	if a.policy == GoodFit {
+		a.index.insert(a.nodes, 0, i)
+		a.listPush(i, a.size)
+	} else {
+		a.root = a.treeInsert(a.root, i)
+	}
+}
+
+// newNode returns an unused node, or 0 when the budget is spent. A growing
+// Allocator enlarges its table instead (the only place it allocates).
+func (a *Allocator) newNode() uint32 {
+	if i := a.spare; i != 0 {
+		a.spare = a.nodes[i].next
+		a.nodes[i] = node{}
+		a.nodesInUse++
+		return i
+	}
+	if int(a.used) == len(a.nodes) {
+		if a.maxNodes > 0 || len(a.nodes)-1 >= MaxNodes {
+			return 0
+		}
+		a.resize(min(2*(len(a.nodes)-1), MaxNodes))
+	}
+	i := a.used
+	a.used++
+	a.nodes[i] = node{}
+	a.nodesInUse++
+	return i
+}
+
+// releaseNode returns node i to the unused list.
+func (a *Allocator) releaseNode(i uint32) {
+	a.nodes[i] = node{next: a.spare}
+	if a.policy == FirstFit {
+		a.maxf[i] = 0
+	}
+	a.spare = i
+	a.nodesInUse--
+}
+
+// hasSpareNode reports whether newNode would succeed.
+func (a *Allocator) hasSpareNode() bool {
+	return a.spare != 0 || int(a.used) < len(a.nodes) || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
+}
+
+// start and end of block i, and its size.
+func (a *Allocator) start(i uint32) uint64 { return a.nodes[i].off &^ freeBit }
+
+func (a *Allocator) end(i uint32) uint64 {
+	if n := a.nodes[i].next; n != 0 {
+		return a.nodes[n].off &^ freeBit
+	}
+	return a.size
+}
+
+func (a *Allocator) blockSize(i uint32) uint64 { return a.end(i) - a.start(i) }
+
+func (a *Allocator) isFree(i uint32) bool { return a.nodes[i].off&freeBit != 0 }
+
+// round returns size rounded up to the alignment, or ok false when it is 0
+// or larger than the space.
+func (a *Allocator) round(size uint64) (uint64, bool) {
+	if size == 0 || size > a.size {
+		return 0, false
+	}
+	return (size + a.align - 1) &^ (a.align - 1), true // a.size is a multiple of align, so no overflow
+}
+
+// Alloc returns the offset of a new block of at least size bytes (size
+// rounded up to Align). It fails with an error wrapping
+// memkit.ErrInvalidSize (size 0 or larger than the space),
+// memkit.ErrOutOfMemory (no free block fits) or memkit.ErrNoMetadata (no
+// free block fits and the node budget is spent). A failed Alloc changes
+// nothing but the Failed counter, and allocates no Go memory: the *Error it
+// returns belongs to the Allocator and is overwritten by its next failure.
+func (a *Allocator) Alloc(size uint64) (Offset, error) {
+	s, ok := a.round(size)
+	if !ok {
+		return 0, a.fail("alloc", size, 0, memkit.ErrInvalidSize)
+	}
+	var i uint32
+	if a.policy == GoodFit {
+		i = a.goodFit(s)
+	} else {
+		i = a.firstFit(s)
+	}
+	if i == 0 {
+		return 0, a.failNoFit("alloc", size, 0)
+	}
+	return Offset(a.take(i, 0, s)), nil
+}
+
+// AllocAligned is like Alloc except that the block's offset is a multiple
+// of align, a power of two (an align at or below Config.Align is the same as
+// Alloc). The padding between the free block's start and the aligned offset
+// stays a free block when a node is available for it; otherwise it is
+// absorbed into the live block before it, whose SizeOf grows by the padding.
+// A search looks for a block of size+align-Align bytes, so that any padding
+// fits; when none is found, GoodFit and FirstFit look no further than
+// GoodFit's fallback candidates (see doc.go). An align that is not a power
+// of two, or above 1<<62, is memkit.ErrInvalidSize.
+func (a *Allocator) AllocAligned(size, align uint64) (Offset, error) {
+	if align <= a.align {
+		if align == 0 || align&(align-1) != 0 {
+			return 0, a.fail("alloc aligned", size, align, memkit.ErrInvalidSize)
+		}
+		return a.Alloc(size)
+	}
+	s, ok := a.round(size)
+	if !ok || align&(align-1) != 0 || align > MaxSize {
+		return 0, a.fail("alloc aligned", size, align, memkit.ErrInvalidSize)
+	}
+	worst := s + align - a.align // < 1<<63: both terms ≤ 1<<62
+	var i uint32
+	if worst <= a.size {
+		if a.policy == GoodFit {
+			i = a.goodFit(worst)
+		} else {
+			i = a.firstFit(worst)
+		}
+	}
+	if i == 0 {
+		if a.policy == GoodFit {
+			i = a.goodFitAligned(s, align)
+		} else if j := a.firstFit(s); j != 0 && a.fitsAligned(j, s, align) {
+			i = j
+		}
+	}
+	if i == 0 {
+		return 0, a.failNoFit("alloc aligned", size, align)
+	}
+	start := a.start(i)
+	pad := (start+align-1)&^(align-1) - start
+	return Offset(a.take(i, pad, s)), nil
+}
+
+// fitsAligned reports whether free block i holds s bytes at its first
+// offset aligned to align.
+func (a *Allocator) fitsAligned(i uint32, s, align uint64) bool {
+	start, end := a.start(i), a.end(i)
+	at := (start + align - 1) &^ (align - 1)
+	return at <= end && end-at >= s
+}
+
+// fail records a failed allocation and returns the Allocator's *Error.
+func (a *Allocator) fail(op string, size, align uint64, err error) error {
+	a.failed++
+	a.err = Error{Op: op, Size: size, Align: align, Err: err}
+	return &a.err
+}
+
+// failNoFit fails with ErrNoMetadata when the budget is spent, else with
+// ErrOutOfMemory.
+func (a *Allocator) failNoFit(op string, size, align uint64) error {
+	if !a.hasSpareNode() {
+		return a.fail(op, size, align, memkit.ErrNoMetadata)
+	}
+	return a.fail(op, size, align, memkit.ErrOutOfMemory)
+}
+
+// take turns free block i into a live block of s bytes starting pad bytes
+// into it (pad a multiple of Align; the block holds pad+s bytes at least).
+// The padding becomes a free block, or joins the live block before i when no
+// node is left; the remainder after the live block becomes a free block, or
+// stays in the live block when no node is left. It returns the live block's
+// offset.
+func (a *Allocator) take(i uint32, pad, s uint64) uint64 {
+	a.unfile(i)
+	if pad > 0 {
+		if j := a.newNode(); j != 0 {
+			// i keeps the padding as a free block; j is the new live block.
+			a.link(i, j, a.start(i)+pad)
+			a.freeBlocks++
+			a.refile(i)
+			i = j
+		} else {
+			// Absorb the padding into the live block before i (there is
+			// one: i is free, so its neighbour is live, and a block at
+			// offset 0 needs no padding).
+			p := a.nodes[i].prev
+			a.unindex(i)
+			a.nodes[i].off = (a.start(i) + pad) | freeBit
+			a.reindex(i)
+			a.allocated += pad
+			a.refresh(p)
+		}
+	}
+	n := &a.nodes[i]
+	n.off &^= freeBit
+	off := n.off
+	a.freeBlocks--
+	a.live++
+	a.allocs++
+	if b := a.blockSize(i); b > s {
+		if r := a.newNode(); r != 0 {
+			a.link(i, r, off+s)
+			a.nodes[r].off |= freeBit
+			a.freeBlocks++
+			a.refile(r)
+		} else {
+			s = b
+			a.whole++
+		}
+	}
+	a.allocated += s
+	a.refresh(i)
+	return off
+}
+
+// link puts unused node j right after block i, starting at off (inside i),
+// and files j in the policy's structures as a live block (callers mark it
+// free and refile it when it is free).
+func (a *Allocator) link(i, j uint32, off uint64) {
+	ni := &a.nodes[i]
+	next := ni.next
+	a.nodes[j] = node{off: off, prev: i, next: next}
+	ni.next = j
+	if next != 0 {
+		a.nodes[next].prev = j
+	} else {
+		a.last = j
+	}
+	if a.policy == GoodFit {
+		a.index.insert(a.nodes, off, j)
+	} else {
+		a.root = a.treeInsert(a.root, j)
+	}
+}
+
+// unlink removes block j from the address chain and the policy's
+// structures; its bytes now belong to its previous block. j must not be on
+// a free list.
+func (a *Allocator) unlink(j uint32) {
+	if a.policy == GoodFit {
+		a.index.remove(a.nodes, a.start(j))
+	} else {
+		a.root = a.treeErase(a.root, a.start(j))
+	}
+	n := a.nodes[j]
+	if n.prev != 0 {
+		a.nodes[n.prev].next = n.next
+	} else {
+		a.first = n.next
+	}
+	if n.next != 0 {
+		a.nodes[n.next].prev = n.prev
+	} else {
+		a.last = n.prev
+	}
+	a.releaseNode(j)
+}
+
+// unindex and reindex bracket a change of block i's offset.
+func (a *Allocator) unindex(i uint32) {
+	if a.policy == GoodFit {
+		a.index.remove(a.nodes, a.start(i))
+	} else {
+		a.root = a.treeErase(a.root, a.start(i))
+	}
+}
+
+func (a *Allocator) reindex(i uint32) {
+	if a.policy == GoodFit {
+		a.index.insert(a.nodes, a.start(i), i)
+	} else {
+		a.nodes[i].a, a.nodes[i].b = 0, 0
+		a.root = a.treeInsert(a.root, i)
+	}
+}
+
+// unfile takes free block i out of GoodFit's free list before its size or
+// state changes. FirstFit needs nothing here: refresh repairs its sums.
+func (a *Allocator) unfile(i uint32) {
+	if a.policy == GoodFit {
+		a.listRemove(i, a.blockSize(i))
+	}
+}
+
+// refile files free block i after its size or state changed.
+func (a *Allocator) refile(i uint32) {
+	if a.policy == GoodFit {
+		a.listPush(i, a.blockSize(i))
+	} else {
+		a.treeTouch(a.root, a.start(i))
+	}
+}
+
+// refresh repairs FirstFit's subtree maxima on the path to block i after
+// its size or state changed; GoodFit keeps no such sums.
+func (a *Allocator) refresh(i uint32) {
+	if a.policy == FirstFit && i != 0 {
+		a.treeTouch(a.root, a.start(i))
+	}
+}
+
+// Free frees the live block that starts at off; its bytes merge at once
+// with free neighbours. Anything but the start of a live block (an offset
+// past the end, misaligned, inside a block, or the start of a free block)
+// fails with an error wrapping memkit.ErrInvalidFree (memkit.ErrDoubleFree
+// for the start of a free block) and changes nothing.
+func (a *Allocator) Free(off Offset) error {
+	i, err := a.lookup("free", off)
+	if err != nil {
+		return err
+	}
+	p, q := a.nodes[i].prev, a.nodes[i].next
+	a.allocated -= a.blockSize(i)
+	a.live--
+	a.frees++
+	a.nodes[i].off |= freeBit
+	a.freeBlocks++
+	if q != 0 && a.isFree(q) {
+		a.unfile(q)
+		a.unlink(q) // i absorbs q
+		a.freeBlocks--
+	}
+	if p != 0 && a.isFree(p) {
+		a.unfile(p)
+		a.unlink(i) // p absorbs i
+		a.freeBlocks--
+		i = p
+	}
+	a.refile(i)
+	return nil
+}
+
+// lookup finds the live block starting at off, or explains why there is
+// none.
+func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
+	o := uint64(off)
+	if o >= a.size {
+		return 0, fmt.Errorf("offset: %s %#x: past the end of the %#x-byte space: %w", op, o, a.size, memkit.ErrInvalidFree)
+	}
+	if o&(a.align-1) != 0 {
+		return 0, fmt.Errorf("offset: %s %#x: not a multiple of the alignment %d: %w", op, o, a.align, memkit.ErrInvalidFree)
+	}
+	var i uint32
+	if a.policy == GoodFit {
+		i = a.index.find(a.nodes, o)
+	} else {
+		i = a.treeFind(o)
+	}
+	if i == 0 {
+		return 0, fmt.Errorf("offset: %s %#x: not the start of a block: %w", op, o, memkit.ErrInvalidFree)
+	}
+	if a.isFree(i) {
+		return 0, fmt.Errorf("offset: %s %#x: block is free: %w", op, o, memkit.ErrDoubleFree)
+	}
+	return i, nil
+}
+
+// SizeOf returns the size of the live block that starts at off: the
+// request rounded up to Align, or more when the block was handed out whole
+// or absorbed padding. Anything but the start of a live block fails like
+// Free.
+func (a *Allocator) SizeOf(off Offset) (uint64, error) {
+	i, err := a.lookup("size of", off)
+	if err != nil {
+		return 0, err
+	}
+	return a.blockSize(i), nil
+}
+
+// Stats returns the current statistics. It costs O(1) for FirstFit and, for
+// GoodFit, a walk of the largest non-empty class's list (to make
+// LargestFree exact).
+func (a *Allocator) Stats() Stats {
+	if a.nodes == nil {
+		return Stats{}
+	}
+	s := Stats{
+		Size:          a.size,
+		Allocated:     a.allocated,
+		Free:          a.size - a.allocated,
+		Live:          a.live,
+		FreeBlocks:    a.freeBlocks,
+		Nodes:         a.nodesInUse,
+		NodeCap:       len(a.nodes) - 1,
+		MetadataBytes: a.metadataBytes(),
+		Allocs:        a.allocs,
+		Frees:         a.frees,
+		Failed:        a.failed,
+		WholeBlocks:   a.whole,
+	}
+	s.LargestFree = a.largestFree()
+	return s
+}
+
+func (a *Allocator) largestFree() uint64 {
+	if a.policy == FirstFit {
+		return a.maxf[a.root]
+	}
+	c, ok := a.bitmap.Last(classes)
+	if !ok {
+		return 0
+	}
+	var m uint64
+	for i := a.heads[c]; i != 0; i = a.nodes[i].b {
+		m = max(m, a.blockSize(i))
+	}
+	return m
+}
+
+// nodeBytes is the size of one node record.
+const nodeBytes = 24
+
+func (a *Allocator) metadataBytes() uint64 {
+	m := uint64(cap(a.nodes))*nodeBytes + uint64(cap(a.heads))*4 + uint64(cap(a.maxf))*8 + a.index.bytes()
+	if a.policy == GoodFit {
+		m += 65 * 8 // bitmap
+	}
+	return m
+}
+
+// Reset frees every block at once: the space becomes one free block. It
+// keeps the node table (no Go allocation) and the lifetime counters.
+func (a *Allocator) Reset() {
+	if a.nodes == nil {
+		return
+	}
+	a.reset()
+}
+
+// Grow extends the space to newSize bytes (rounded down to Align); live
+// blocks stay where they are. The new bytes merge with a free last block,
+// or become a new free block, which needs a node (memkit.ErrNoMetadata
+// when none is left). A newSize below the current size or above MaxSize is
+// memkit.ErrInvalidSize; equal is a no-op.
+func (a *Allocator) Grow(newSize uint64) error {
+	if a.nodes == nil {
+		return fmt.Errorf("offset: grow to %d: allocator not initialized: %w", newSize, memkit.ErrInvalidConfig)
+	}
+	if newSize > MaxSize {
+		return fmt.Errorf("offset: grow to %d: above 1<<62: %w", newSize, memkit.ErrInvalidSize)
+	}
+	ns := newSize &^ (a.align - 1)
+	if ns < a.size {
+		return fmt.Errorf("offset: grow to %d: below the current size %d: %w", newSize, a.size, memkit.ErrInvalidSize)
+	}
+	if ns == a.size {
+		return nil
+	}
+	l := a.last
+	if a.isFree(l) {
+		a.unfile(l)
+		a.size = ns
+		a.refile(l)
+		return nil
+	}
+	r := a.newNode()
+	if r == 0 {
+		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
+	}
+	old := a.size
+	a.size = ns
+	a.link(l, r, old)
+	a.nodes[r].off |= freeBit
+	a.freeBlocks++
+	a.refile(r)
+	return nil
+}
+
+// Walk calls fn for every block, free or live, in address order, until fn
+// returns false. fn must not call the Allocator's mutating methods.
+func (a *Allocator) Walk(fn func(b Block) bool) {
+	if a.nodes == nil {
+		return
+	}
+	for i := a.first; i != 0; i = a.nodes[i].next {
+		if !fn(Block{Off: Offset(a.start(i)), Size: a.blockSize(i), Free: a.isFree(i)}) {
+			return
+		}
+	}
+}
+
+// Config returns the configuration the Allocator runs with now (Size is the
+// current, rounded size).
+func (a *Allocator) Config() Config {
+	return Config{Size: a.size, Align: a.align, MaxNodes: a.maxNodes, Policy: a.policy}
+}
+
+// Error is the error a failed Alloc or AllocAligned returns. It unwraps to
+// one of memkit's sentinels.
+type Error struct {
+	Op    string // "alloc" or "alloc aligned"
+	Size  uint64 // requested bytes
+	Align uint64 // requested alignment (0 for Alloc)
+	Err   error  // memkit.ErrInvalidSize, ErrOutOfMemory or ErrNoMetadata
+}
+
+// Error formats the failure, e.g. "offset: alloc 4096: memkit: out of memory".
+func (e *Error) Error() string {
+	if e.Align != 0 {
+		return fmt.Sprintf("offset: %s %d (align %d): %v", e.Op, e.Size, e.Align, e.Err)
+	}
+	return fmt.Sprintf("offset: %s %d: %v", e.Op, e.Size, e.Err)
+}
+
+// Unwrap returns the sentinel.
+func (e *Error) Unwrap() error { return e.Err }

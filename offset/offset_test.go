@@ -1,0 +1,114 @@
+package offset
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/memkit/memkit"
+	"github.com/memkit/memkit/internal/alloctest"
+)
+
+// target adapts an Allocator to alloctest.Target.
+type target struct {
+	a *Allocator
+	t testing.TB
+}
+
+func (x *target) Alloc(size uint64) (alloctest.Ref, error) {
+	off, err := x.a.Alloc(size)
+	return alloctest.Ref(off), err
+}
+
+func (x *target) AllocAligned(size, align uint64) (alloctest.Ref, error) {
+	off, err := x.a.AllocAligned(size, align)
+	return alloctest.Ref(off), err
+}
+
+func (x *target) Free(r alloctest.Ref) error { return x.a.Free(Offset(r)) }
+
+func (x *target) FreeInterior(r alloctest.Ref, delta uint64) error {
+	return x.a.Free(Offset(uint64(r) + delta))
+}
+
+func (x *target) Span(r alloctest.Ref) alloctest.Span {
+	n, err := x.a.SizeOf(Offset(r))
+	if err != nil {
+		x.t.Fatalf("SizeOf(%#x) of a live block: %v", r, err)
+	}
+	return alloctest.Span{Off: uint64(r), Len: n}
+}
+
+func (x *target) Check() error { return x.a.Check() }
+
+func (x *target) Reset() { x.a.Reset() }
+
+func (x *target) Live() (int, uint64) {
+	s := x.a.Stats()
+	return s.Live, s.Allocated
+}
+
+var policies = []Policy{GoodFit, FirstFit}
+
+func mustNew(t testing.TB, cfg Config) *Allocator {
+	t.Helper()
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New(%+v): %v", cfg, err)
+	}
+	return a
+}
+
+// checkOK fails t when a's Check fails.
+func checkOK(t testing.TB, a *Allocator) {
+	t.Helper()
+	if err := a.Check(); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	mix := alloctest.DefaultMix
+	mix.Reset = 1
+	mix.MaxAlign = 4096
+	for _, p := range policies {
+		for _, tc := range []struct {
+			space    uint64
+			align    uint64
+			maxNodes int
+		}{
+			{1 << 16, 16, 0},
+			{1 << 20, 16, 0},
+			{1 << 16, 1, 0},
+			{1 << 16, 64, 0},
+			{1 << 16, 16, 4},
+			{1 << 16, 16, 17},
+			{1 << 18, 8, 64},
+		} {
+			name := fmt.Sprintf("policy=%v/space=%d/align=%d/maxnodes=%d", p, tc.space, tc.align, tc.maxNodes)
+			t.Run(name, func(t *testing.T) {
+				cfg := Config{Size: tc.space, Align: tc.align, MaxNodes: tc.maxNodes, Policy: p}
+				alloctest.Run(t, func(t *testing.T) alloctest.Target {
+					return &target{a: mustNew(t, cfg), t: t}
+				}, alloctest.Config{Space: tc.space, Align: tc.align, Mix: mix, Ops: 1500, Seeds: 8})
+			})
+		}
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	for _, cfg := range []Config{
+		{},
+		{Size: 8, Align: 16},
+		{Size: 1 << 20, Align: 24},
+		{Size: 1<<62 + 1},
+		{Size: 1 << 20, MaxNodes: -1},
+		{Size: 1 << 20, MaxNodes: MaxNodes + 1},
+		{Size: 1 << 20, Policy: 7},
+		{Size: 1 << 20, Align: 1 << 63},
+	} {
+		if _, err := New(cfg); !errors.Is(err, memkit.ErrInvalidConfig) {
+			t.Errorf("New(%+v): got %v, want ErrInvalidConfig", cfg, err)
+		}
+	}
+}
