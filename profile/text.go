@@ -91,8 +91,9 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 			if status == "" {
 				status = "-"
 			}
-			t.printf("  %-7s %s (line %d): %d allocs, %d persists, %d frees, %d bytes allocated, peak %d bytes, %d errors, %d warnings\n",
-				status, tt.Name, tt.Line, tt.Allocs, tt.Persists, tt.Frees, tt.BytesAllocated, tt.PeakInUse, tt.Errors, tt.Warnings)
+			t.printf("  %-7s %s (line %d): %d allocs, %d persists, %d frees, %d bytes allocated, peak %d bytes, %s, %s\n",
+				status, tt.Name, tt.Line, tt.Allocs, tt.Persists, tt.Frees, tt.BytesAllocated, tt.PeakInUse,
+				plural(tt.Errors, "error"), plural(tt.Warnings, "warning"))
 		}
 	}
 	t.printf("total: %d allocs, %d persists, %d frees, %d bytes allocated\n", r.Allocs, r.Persists, r.Frees, r.BytesAllocated)
@@ -102,11 +103,11 @@ func (r *Report) WriteText(w io.Writer, o TextOptions) error {
 	} else {
 		t.printf("peak: 0 bytes\n")
 	}
-	if r.Clean {
-		t.printf("%s: %d errors, %d warnings\n", t.paint("clean", ansiGreen), r.Errors, r.Warnings)
-	} else {
-		t.printf("%s: %d errors, %d warnings\n", t.paint("NOT CLEAN", ansiRed), r.Errors, r.Warnings)
+	verdict := t.paint("clean", ansiGreen)
+	if !r.Clean {
+		verdict = t.paint("NOT CLEAN", ansiRed)
 	}
+	t.printf("%s: %s, %s\n", verdict, plural(r.Errors, "error"), plural(r.Warnings, "warning"))
 	return t.err
 }
 
@@ -142,6 +143,14 @@ func (t *textWriter) dropped(r *Report) {
 	if r.FindingsDropped > 0 {
 		t.printf("... %d more findings not kept (Options.MaxFindings)\n", r.FindingsDropped)
 	}
+}
+
+// plural returns "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 func percent(p float64, heapSize uint64) string {
