@@ -1,0 +1,372 @@
+// Whole-heap operations: Stats, Check, Reset, Trim, Close.
+
+package malloc
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/memkit/memkit"
+	"github.com/memkit/memkit/internal/osmem"
+)
+
+// Stats is a snapshot of a Heap's counters. Byte counts are usable sizes
+// (what cap reports), including Debug's guards; cumulative counters start
+// at New and survive Reset and Trim.
+type Stats struct {
+	BytesAllocated uint64 // cumulative usable bytes handed out
+	BytesFreed     uint64 // cumulative usable bytes given back (Free, Realloc, Reset)
+	InUse          int64  // usable bytes in live blocks
+	Live           int64  // live blocks
+	Mapped         int64  // bytes currently mapped from the OS (arenas and large blocks)
+	Allocs         uint64 // cumulative blocks handed out
+	Frees          uint64 // cumulative blocks given back
+	Splits         uint64 // page runs cut from a longer free extent
+	Coalesces      uint64 // freed page runs merged with a free neighbour (each side counts)
+	LargeMappings  int64  // live large blocks, each a mapping of its own
+	Arenas         int    // arenas mapped
+	Metadata       int64  // bytes of Go memory holding the heap's metadata (approximate)
+}
+
+func (c *counters) add(o *counters) {
+	c.bytesAllocated += o.bytesAllocated
+	c.bytesFreed += o.bytesFreed
+	c.allocs += o.allocs
+	c.frees += o.frees
+	c.live += o.live
+	c.inUse += o.inUse
+	c.splits += o.splits
+	c.coalesces += o.coalesces
+}
+
+// Stats returns the heap's counters. It is safe for concurrent use when
+// the heap is; the snapshot is taken shard by shard.
+func (h *Heap) Stats() Stats {
+	var c counters
+	var s Stats
+	for i := range h.shards {
+		sh := &h.shards[i]
+		h.lock(sh)
+		c.add(&sh.stats)
+		s.Arenas += len(sh.arenas)
+		for _, a := range sh.arenas {
+			s.Metadata += int64(8*(len(a.starts)+len(a.pages)+2*len(a.freeMask))) + 128
+		}
+		for _, cl := range sh.classes {
+			for _, r := range cl.partial {
+				s.Metadata += int64(4*cap(r.free)) + 96
+			}
+		}
+		h.unlock(sh)
+	}
+	h.largeMu.Lock()
+	c.add(&h.lstats)
+	s.LargeMappings = h.lstats.live
+	h.largeMu.Unlock()
+	s.BytesAllocated, s.BytesFreed = c.bytesAllocated, c.bytesFreed
+	s.InUse, s.Live = c.inUse, c.live
+	s.Allocs, s.Frees = c.allocs, c.frees
+	s.Splits, s.Coalesces = c.splits, c.coalesces
+	s.Mapped = h.mapped.Load()
+	return s
+}
+
+// Check walks all of the heap's metadata and returns an error wrapping
+// memkit.ErrCorrupt at the first inconsistency: pages and runs disagree,
+// a slot is both free and live, counters differ from a recount. In Debug
+// mode it also checks every guard and quarantined block.
+func (h *Heap) Check() error {
+	if h.closed.Load() {
+		return fmt.Errorf("malloc: check: %w", memkit.ErrClosed)
+	}
+	var mapped int64
+	for i := range h.shards {
+		sh := &h.shards[i]
+		h.lock(sh)
+		err := sh.check(&mapped)
+		h.unlock(sh)
+		if err != nil {
+			return err
+		}
+	}
+	h.largeMu.Lock()
+	var lbytes int64
+	for addr, l := range h.large {
+		if addrOf(l.mem) != addr {
+			h.largeMu.Unlock()
+			return fmt.Errorf("malloc: check: large block %#x filed under %#x: %w", addrOf(l.mem), addr, memkit.ErrCorrupt)
+		}
+		lbytes += int64(len(l.mem))
+	}
+	ok := int64(len(h.large)) == h.lstats.live && lbytes == h.lstats.inUse
+	h.largeMu.Unlock()
+	if !ok {
+		return fmt.Errorf("malloc: check: large blocks recount %d bytes, counters disagree: %w", lbytes, memkit.ErrCorrupt)
+	}
+	if got := h.mapped.Load(); got != mapped+lbytes {
+		return fmt.Errorf("malloc: check: mapped %d bytes, recount %d: %w", got, mapped+lbytes, memkit.ErrCorrupt)
+	}
+	if h.debug {
+		return h.dbgCheck()
+	}
+	return nil
+}
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("malloc: check: %s: %w", fmt.Sprintf(format, args...), memkit.ErrCorrupt)
+}
+
+// check verifies one shard; the caller holds its lock.
+func (sh *shard) check(mapped *int64) error {
+	var live, inUse int64
+	runs := map[*run]bool{}
+	for _, a := range sh.arenas {
+		*mapped += int64(a.size)
+		if lookup(a.base) != a || lookup(a.base+a.size-1) != a {
+			return corrupt("arena %#x not found by address", a.base)
+		}
+		nfree := 0
+		starts := 0
+		for p := 0; p < a.npages; {
+			r := a.pages[p]
+			if (r == nil) != a.isFree(p) {
+				return corrupt("arena %#x page %d: free bit and owner disagree", a.base, p)
+			}
+			if r == nil {
+				nfree++
+				p++
+				continue
+			}
+			if r.arena != a || int(r.start>>pageShift) != p || runs[r] {
+				return corrupt("arena %#x page %d: run does not start here", a.base, p)
+			}
+			runs[r] = true
+			for q := p; q < p+int(r.pages); q++ {
+				if q >= a.npages || a.pages[q] != r {
+					return corrupt("arena %#x page %d: run of %d pages broken", a.base, q, r.pages)
+				}
+			}
+			if r.end > r.start+r.pages<<pageShift || r.bump > r.end || r.bump < r.start {
+				return corrupt("arena %#x run at page %d: bounds", a.base, p)
+			}
+			// Recount live slots: every slot below bump is live or on the free stack.
+			onStack := map[uint32]bool{}
+			for _, off := range r.free {
+				if off < r.start || off >= r.bump || (off-r.start)%r.size != 0 || onStack[off] || a.isStart(off) {
+					return corrupt("arena %#x run at page %d: bad free slot %#x", a.base, p, off)
+				}
+				onStack[off] = true
+			}
+			used := uint32(0)
+			for off := r.start; off < r.bump; off += r.size {
+				if a.isStart(off) {
+					used++
+				} else if !onStack[off] {
+					return corrupt("arena %#x slot %#x lost: neither live nor free", a.base, off)
+				}
+			}
+			// No stray start bits inside the run.
+			for off := r.start; off < r.start+r.pages<<pageShift; off += align {
+				if a.isStart(off) && ((off-r.start)%r.size != 0 || off >= r.bump) {
+					return corrupt("arena %#x: stray block start %#x", a.base, off)
+				}
+			}
+			if used != r.used {
+				return corrupt("arena %#x run at page %d: %d live slots, counter says %d", a.base, p, used, r.used)
+			}
+			if r.class >= 0 {
+				cl := &sh.classes[r.class]
+				inList := r.pidx >= 0 && int(r.pidx) < len(cl.partial) && cl.partial[r.pidx] == r
+				if inList != (r.used < r.nslots) {
+					return corrupt("arena %#x run at page %d: partial list membership wrong", a.base, p)
+				}
+			} else if r.used != 1 {
+				return corrupt("arena %#x medium run at page %d not live", a.base, p)
+			}
+			live += int64(used)
+			inUse += int64(used) * int64(r.size)
+			p += int(r.pages)
+		}
+		if nfree != a.nfree {
+			return corrupt("arena %#x: %d free pages, counter says %d", a.base, nfree, a.nfree)
+		}
+		for p := 0; p < a.npages; p++ {
+			if a.pages[p] == nil {
+				for off := uint32(p << pageShift); off < uint32((p+1)<<pageShift); off += align {
+					if a.isStart(off) {
+						return corrupt("arena %#x: block start %#x in a free page", a.base, off)
+					}
+				}
+			}
+		}
+		_ = starts
+	}
+	for c := range sh.classes {
+		for _, r := range sh.classes[c].partial {
+			if !runs[r] || int(r.class) != c {
+				return corrupt("class %d: partial list holds a run that is not in an arena", c)
+			}
+		}
+	}
+	if live != sh.stats.live || inUse != sh.stats.inUse {
+		return corrupt("recount %d blocks, %d bytes; counters %d blocks, %d bytes", live, inUse, sh.stats.live, sh.stats.inUse)
+	}
+	return nil
+}
+
+// Reset frees every block at once. Arenas stay mapped for reuse (their
+// pages are not zeroed); large blocks are unmapped. Slices obtained before
+// Reset must not be used afterwards.
+func (h *Heap) Reset() {
+	if h.closed.Load() {
+		return
+	}
+	if h.debug {
+		h.dbgReset()
+	}
+	for i := range h.shards {
+		sh := &h.shards[i]
+		h.lock(sh)
+		sh.reset()
+		h.unlock(sh)
+	}
+	h.resetLarge()
+}
+
+// reset frees every run of the shard; the caller holds its lock.
+func (sh *shard) reset() {
+	for _, a := range sh.arenas {
+		for p := 0; p < a.npages; {
+			r := a.pages[p]
+			if r == nil {
+				p++
+				continue
+			}
+			p += int(r.pages)
+			a.give(int(r.start>>pageShift), int(r.pages))
+			r.arena = nil
+			sh.spare = append(sh.spare, r)
+		}
+		clear(a.starts)
+	}
+	for c := range sh.classes {
+		clear(sh.classes[c].partial)
+		sh.classes[c].partial = sh.classes[c].partial[:0]
+	}
+	st := &sh.stats
+	st.frees += uint64(st.live)
+	st.bytesFreed += uint64(st.inUse)
+	st.live, st.inUse = 0, 0
+}
+
+// resetLarge unmaps every large block.
+func (h *Heap) resetLarge() error {
+	h.largeMu.Lock()
+	defer h.largeMu.Unlock()
+	var errs []error
+	for addr, l := range h.large {
+		delete(h.large, addr)
+		h.mapped.Add(-int64(len(l.mem)))
+		errs = append(errs, osmem.Unmap(l.mem))
+	}
+	st := &h.lstats
+	st.frees += uint64(st.live)
+	st.bytesFreed += uint64(st.inUse)
+	st.live, st.inUse = 0, 0
+	return errors.Join(errs...)
+}
+
+// Trim gives free memory back to the OS: arenas without a live block are
+// unmapped, and free pages of the others are decommitted (they stay mapped
+// and read as zero when reused). Live blocks are not touched. Empty runs
+// kept for reuse are released first.
+func (h *Heap) Trim() error {
+	if h.closed.Load() {
+		return fmt.Errorf("malloc: trim: %w", memkit.ErrClosed)
+	}
+	var errs []error
+	for i := range h.shards {
+		sh := &h.shards[i]
+		h.lock(sh)
+		errs = append(errs, sh.trim())
+		h.unlock(sh)
+	}
+	return errors.Join(errs...)
+}
+
+func (sh *shard) trim() error {
+	for c := range sh.classes {
+		cl := &sh.classes[c]
+		for i := 0; i < len(cl.partial); {
+			r := cl.partial[i]
+			if r.used == 0 {
+				cl.remove(r)
+				sh.freeRun(r)
+				continue
+			}
+			i++
+		}
+	}
+	var errs []error
+	kept := sh.arenas[:0]
+	for _, a := range sh.arenas {
+		if a.nfree == a.npages {
+			errs = append(errs, sh.h.releaseArena(a))
+			continue
+		}
+		kept = append(kept, a)
+		osPages := max(1, osmem.PageSize/pageSize)
+		for p := a.nextFree(0); p < a.npages; {
+			e := a.nextUsed(p)
+			lo := (p + osPages - 1) / osPages * osPages
+			hi := e / osPages * osPages
+			dirty := false
+			for q := lo; q < hi; q++ {
+				if a.dirty[q/64]>>(q%64)&1 != 0 {
+					dirty = true
+				}
+			}
+			if lo < hi && dirty {
+				if err := osmem.Decommit(a.mem[lo<<pageShift : hi<<pageShift]); err != nil {
+					errs = append(errs, err)
+				} else {
+					for q := lo; q < hi; q++ {
+						a.dirty[q/64] &^= 1 << (q % 64)
+					}
+				}
+			}
+			p = a.nextFree(e)
+		}
+	}
+	clear(sh.arenas[len(kept):])
+	sh.arenas = kept
+	sh.cursor = 0
+	return errors.Join(errs...)
+}
+
+// Close frees every block and unmaps every mapping. Later calls on the
+// heap return errors wrapping memkit.ErrClosed (Reset does nothing, Stats
+// reports zero usage). Close must not run concurrently with other calls.
+func (h *Heap) Close() error {
+	if h.closed.Swap(true) {
+		return fmt.Errorf("malloc: close: %w", memkit.ErrClosed)
+	}
+	if h.debug {
+		h.dbgReset()
+	}
+	var errs []error
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.reset()
+		for _, a := range sh.arenas {
+			errs = append(errs, h.releaseArena(a))
+		}
+		sh.arenas = nil
+		sh.spare = nil
+		for c := range sh.classes {
+			sh.classes[c].partial = nil
+		}
+	}
+	errs = append(errs, h.resetLarge())
+	return errors.Join(errs...)
+}
