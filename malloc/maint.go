@@ -5,6 +5,7 @@ package malloc
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/memkit/memkit"
 	"github.com/memkit/memkit/internal/osmem"
@@ -126,7 +127,6 @@ func (sh *shard) check(mapped *int64) error {
 			return corrupt("arena %#x not found by address", a.base)
 		}
 		nfree := 0
-		starts := 0
 		for p := 0; p < a.npages; {
 			r := a.pages[p]
 			if (r == nil) != a.isFree(p) {
@@ -149,7 +149,7 @@ func (sh *shard) check(mapped *int64) error {
 			if r.end > r.start+r.pages<<pageShift || r.bump > r.end || r.bump < r.start {
 				return corrupt("arena %#x run at page %d: bounds", a.base, p)
 			}
-			// Recount live slots: every slot below bump is live or on the free stack.
+			// Every slot below bump is live or on the free stack, exactly once.
 			onStack := map[uint32]bool{}
 			for _, off := range r.free {
 				if off < r.start || off >= r.bump || (off-r.start)%r.size != 0 || onStack[off] || a.isStart(off) {
@@ -158,18 +158,21 @@ func (sh *shard) check(mapped *int64) error {
 				onStack[off] = true
 			}
 			used := uint32(0)
-			for off := r.start; off < r.bump; off += r.size {
-				if a.isStart(off) {
+			lo, hi := r.start>>alignShift, (r.start+r.pages<<pageShift)>>alignShift
+			for w := lo / 64; w < (hi+63)/64; w++ {
+				for word := a.starts[w]; word != 0; word &= word - 1 {
+					off := (w*64 + uint32(bits.TrailingZeros64(word))) << alignShift
+					if off < r.start || off >= r.start+r.pages<<pageShift {
+						continue
+					}
+					if (off-r.start)%r.size != 0 || off >= r.bump {
+						return corrupt("arena %#x: stray block start %#x", a.base, off)
+					}
 					used++
-				} else if !onStack[off] {
-					return corrupt("arena %#x slot %#x lost: neither live nor free", a.base, off)
 				}
 			}
-			// No stray start bits inside the run.
-			for off := r.start; off < r.start+r.pages<<pageShift; off += align {
-				if a.isStart(off) && ((off-r.start)%r.size != 0 || off >= r.bump) {
-					return corrupt("arena %#x: stray block start %#x", a.base, off)
-				}
+			if used+uint32(len(r.free)) != (r.bump-r.start)/r.size {
+				return corrupt("arena %#x run at page %d: %d live + %d free slots, %d handed out", a.base, p, used, len(r.free), (r.bump-r.start)/r.size)
 			}
 			if used != r.used {
 				return corrupt("arena %#x run at page %d: %d live slots, counter says %d", a.base, p, used, r.used)
@@ -192,14 +195,13 @@ func (sh *shard) check(mapped *int64) error {
 		}
 		for p := 0; p < a.npages; p++ {
 			if a.pages[p] == nil {
-				for off := uint32(p << pageShift); off < uint32((p+1)<<pageShift); off += align {
-					if a.isStart(off) {
-						return corrupt("arena %#x: block start %#x in a free page", a.base, off)
+				for w := p << pageShift >> alignShift / 64; w < (p+1)<<pageShift>>alignShift/64; w++ {
+					if a.starts[w] != 0 {
+						return corrupt("arena %#x: block start in free page %d", a.base, p)
 					}
 				}
 			}
 		}
-		_ = starts
 	}
 	for c := range sh.classes {
 		for _, r := range sh.classes[c].partial {

@@ -132,11 +132,15 @@ func TestConformance(t *testing.T) {
 			mix  alloctest.Mix
 		}{
 			{"default", withReset(alloctest.DefaultMix)},
-			{"large", alloctest.Mix{Alloc: 8, Free: 5, Realloc: 3, DoubleFree: 1, InteriorFree: 1, Reset: 1, MaxSize: 512 << 10}},
+			{"large", alloctest.Mix{Alloc: 8, Free: 5, Realloc: 3, DoubleFree: 1, InteriorFree: 1, Reset: 1, MaxSize: 300 << 10}},
 		} {
+			ops := 1500
+			if testing.Short() && mix.name == "large" {
+				ops = 500
+			}
 			t.Run("mode="+m.name+"/mix="+mix.name, func(t *testing.T) {
 				alloctest.Run(t, func(t *testing.T) alloctest.Target { return adapt(t, m.cfg) },
-					alloctest.Config{Align: align, Mix: mix.mix, Ops: 1500, Seeds: 8, FullVerifyBytes: 256 << 10})
+					alloctest.Config{Align: align, Mix: mix.mix, Ops: ops, Seeds: 8, FullVerifyBytes: 256 << 10})
 			})
 		}
 	}
