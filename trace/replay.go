@@ -76,7 +76,9 @@ type Options struct {
 	Batch int
 	// Points is the number of points of Result.Timeline (default 200).
 	Points int
-	// Maps asks for heap maps: live spans at peak live bytes and at the end.
+	// Maps asks for heap maps: live spans at peak live bytes and at the
+	// end. When the trace ends by freeing everything, "the end" is just
+	// before that final run of frees, which would leave an empty map.
 	Maps bool
 }
 
@@ -129,7 +131,7 @@ type Result struct {
 	Latency  Latency         // quantiles of Samples
 	Timeline []Point         // memory use over the verified pass
 	PeakMap  *Map            // live spans at peak live bytes (timed pass); nil when not asked or not timed
-	EndMap   *Map            // live spans at the end (verified pass); nil when not asked
+	EndMap   *Map            // live spans at the end, or before the final frees (verified pass); nil when not asked
 }
 
 // slot is one trace ID's state during a pass.
@@ -362,8 +364,17 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 			r.Utilization = float64(r.PeakLive) / float64(r.PeakFootprint)
 		}
 	}()
+	// tail is the first op of the trailing run of frees.
+	tail := len(t.Ops)
+	for tail > 0 && t.Ops[tail-1].Kind == Free {
+		tail--
+	}
+	var beforeTail *Map
 	for i, op := range t.Ops {
 		v.op = i
+		if opts.Maps && i == tail && i > 0 {
+			beforeTail = &Map{Op: i, Space: v.space, Live: live, Blocks: v.set.appendAll(nil)}
+		}
 		si := slotOf[i]
 		s := &v.slots[si]
 		size := max(op.Size, 1)
@@ -498,6 +509,9 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 	}
 	if opts.Maps {
 		r.EndMap = &Map{Op: len(t.Ops), Space: v.space, Live: live, Blocks: v.set.appendAll(nil)}
+		if live == 0 && beforeTail != nil {
+			r.EndMap = beforeTail
+		}
 	}
 	return peakOp, nil
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 )
@@ -126,13 +127,35 @@ func footprintChart(w Workload) (template.HTML, error) {
 	div, unit := byteUnit(top)
 	p := newPlot("ops", unit)
 	p.Y.Min = 0
+	// When one footprint dwarfs the live bytes (a fixed arena against a
+	// few KiB live), a linear axis flattens every other line: use a log one.
+	var low uint64 = math.MaxUint64
+	for _, pt := range liveLine {
+		if pt.live > 0 {
+			low = min(low, pt.live)
+		}
+	}
+	logY := low != math.MaxUint64 && top/max(low, 1) > 16
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Min = float64(low) / div
+		p.Y.Label.Text = unit + " (log scale)"
+	}
+	// keep drops points a log axis cannot show.
+	keep := func(v uint64) bool { return !logY || v > 0 }
 	for i, e := range w.Entries {
 		if !e.Result.FootprintKnown || len(e.Result.Timeline) == 0 {
 			continue
 		}
-		pts := make(plotter.XYs, len(e.Result.Timeline))
-		for k, pt := range e.Result.Timeline {
-			pts[k] = plotter.XY{X: float64(pt.Op), Y: float64(pt.Footprint) / div}
+		var pts plotter.XYs
+		for _, pt := range e.Result.Timeline {
+			if keep(pt.Footprint) {
+				pts = append(pts, plotter.XY{X: float64(pt.Op), Y: float64(pt.Footprint) / div})
+			}
+		}
+		if len(pts) == 0 {
+			continue
 		}
 		l, err := plotter.NewLine(pts)
 		if err != nil {
@@ -142,9 +165,14 @@ func footprintChart(w Workload) (template.HTML, error) {
 		p.Add(l)
 		p.Legend.Add(e.Alloc, l)
 	}
-	pts := make(plotter.XYs, len(liveLine))
-	for k, pt := range liveLine {
-		pts[k] = plotter.XY{X: float64(pt.op), Y: float64(pt.live) / div}
+	var pts plotter.XYs
+	for _, pt := range liveLine {
+		if keep(pt.live) {
+			pts = append(pts, plotter.XY{X: float64(pt.op), Y: float64(pt.live) / div})
+		}
+	}
+	if len(pts) == 0 {
+		return "", nil
 	}
 	l, err := plotter.NewLine(pts)
 	if err != nil {
@@ -196,6 +224,10 @@ func utilizationChart(w Workload) (template.HTML, error) {
 
 // render draws p as SVG and returns the <svg> element alone.
 func render(p *plot.Plot) (template.HTML, error) {
+	for _, f := range []*font.Font{&p.X.Tick.Label.Font, &p.Y.Tick.Label.Font, &p.Legend.TextStyle.Font,
+		&p.X.Label.TextStyle.Font, &p.Y.Label.TextStyle.Font, &p.Title.TextStyle.Font} {
+		f.Typeface, f.Variant = "Liberation", "Sans"
+	}
 	p.X.Tick.Label.Font.Size = vg.Points(9)
 	p.Y.Tick.Label.Font.Size = vg.Points(9)
 	p.Legend.TextStyle.Font.Size = vg.Points(9)
@@ -213,5 +245,8 @@ func render(p *plot.Plot) (template.HTML, error) {
 	if i < 0 {
 		return "", fmt.Errorf("the SVG writer wrote no <svg> element")
 	}
-	return template.HTML(b[i:]), nil // #nosec: SVG made by gonum/plot from numbers and our labels
+	// The text was laid out with Liberation Sans metrics; where that font
+	// is not installed, Arial has the same metrics.
+	b = bytes.ReplaceAll(b[i:], []byte("font-family:Liberation Sans"), []byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif"))
+	return template.HTML(b), nil // SVG made by gonum/plot from numbers and our own labels
 }

@@ -19,8 +19,9 @@ const (
 	rowGap   = 3
 )
 
-// heapMaps draws an entry's maps at peak and at the end on one scale.
-func heapMaps(e Entry) mapPair {
+// heapMaps draws an entry's maps at peak and at the end on one scale; ops
+// is the length of the workload.
+func heapMaps(e Entry, ops int) mapPair {
 	out := mapPair{Alloc: e.Alloc}
 	maps := []*trace.Map{e.Result.PeakMap, e.Result.EndMap}
 	lay := newLayout(maps)
@@ -29,6 +30,10 @@ func heapMaps(e Entry) mapPair {
 	}
 	if m := e.Result.EndMap; m != nil {
 		out.End = drawMap(m, lay, fmt.Sprintf("after op %d: %s live in %d blocks", m.Op, bytesText(m.Live), len(m.Blocks)))
+		out.EndLabel = "at the end"
+		if m.Op < ops {
+			out.EndLabel = "before the final frees"
+		}
 	}
 	return out
 }

@@ -57,7 +57,7 @@ func Write(w io.Writer, d Data) error {
 			if e.Result.PeakMap == nil && e.Result.EndMap == nil {
 				continue
 			}
-			s.Maps = append(s.Maps, heapMaps(e))
+			s.Maps = append(s.Maps, heapMaps(e, wl.Ops))
 		}
 		page.Sections = append(page.Sections, s)
 	}
@@ -92,6 +92,7 @@ type row struct {
 type mapPair struct {
 	Alloc     string
 	Peak, End template.HTML
+	EndLabel  string // "at the end", or "before the final frees"
 }
 
 func tableRow(e Entry) row {
@@ -190,8 +191,8 @@ tr.fault td { background: #fde8e8; }
 {{if .Maps}}<div class="maps"><h3>Heap maps</h3>
 <p class="caption legend">Each strip is the managed space, read left to right and top to bottom:<span style="background:#1f4e9c"></span>live<span style="background:#e4e8ee"></span>free<span style="background:#8fb0e0"></span>partly live (blocks smaller than a pixel)<span style="background:#d43c3c"></span>a long gap between mappings, squeezed</p>
 {{range .Maps}}<div class="pair">
-{{if .Peak}}<div class="chart heapmap" data-chart="heapmap"><h3>{{.Alloc}} at peak use</h3>{{.Peak}}</div>{{end}}
-{{if .End}}<div class="chart heapmap" data-chart="heapmap"><h3>{{.Alloc}} at the end</h3>{{.End}}</div>{{end}}
+{{if .Peak}}<div class="chart heapmap" data-chart="heapmap" data-moment="peak"><h3>{{.Alloc}} at peak use</h3>{{.Peak}}</div>{{end}}
+{{if .End}}<div class="chart heapmap" data-chart="heapmap" data-moment="end"><h3>{{.Alloc}} {{.EndLabel}}</h3>{{.End}}</div>{{end}}
 </div>{{end}}</div>{{end}}
 </section>
 {{end}}
