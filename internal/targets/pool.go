@@ -11,20 +11,28 @@ import (
 )
 
 func init() {
-	Register(Spec{Name: "pool", About: "memkit pool: O(1) fixed-size classes (4 per power of two), counts fitted to the workload's peaks",
+	Register(Spec{Name: "pool", About: "memkit pool: O(1) fixed-size classes (16 B steps, then 4 per power of two), counts fitted to the workload's peaks",
 		New: newPoolTarget})
 }
 
-// poolClassSize is the block size of class k: 16 bytes times 2^(k/4),
-// rounded up to 16, so successive classes are at most ~19% apart.
+// poolClassSize is the block size of class k: multiples of 16 up to 128
+// bytes, then four classes per power of two (128, 160, 192, 224, 256,
+// 320, ...), so successive classes are at most 25% apart from 128 on.
 func poolClassSize(k int) uint64 {
-	base := uint64(16) << (k / 4)
-	return (base + base*uint64(k%4)/4 + 15) &^ 15
+	if k < 8 {
+		return 16 * uint64(k+1)
+	}
+	j := k - 7
+	base := uint64(128) << (j / 4)
+	return base + base*uint64(j%4)/4
 }
 
 // poolClassOf returns the smallest class whose size is at least n.
 func poolClassOf(n uint64) int {
-	k := max(0, 4*(bits.Len64(max(n, 16)-1)-5))
+	if n <= 128 {
+		return int(max(n, 1)+15)/16 - 1
+	}
+	k := 8 + 4*(bits.Len64(n-1)-8)
 	for poolClassSize(k) < n {
 		k++
 	}
