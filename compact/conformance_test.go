@@ -170,6 +170,10 @@ func newTestHeap(t testing.TB, size int, cfg Config) *Heap {
 }
 
 func TestConformance(t *testing.T) {
+	ops, seeds := 2000, 8
+	if raceEnabled {
+		ops, seeds = 1000, 3
+	}
 	mix := alloctest.DefaultMix
 	mix.Reset = 1
 	const space = 32 << 10
@@ -179,19 +183,19 @@ func TestConformance(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				alloctest.Run(t, func(t *testing.T) alloctest.Target {
 					return &handleTarget{h: newTestHeap(t, space, Config{Policy: pol, MaxAllocations: c.maxAllocs}), pinEvery: c.pinEvery, pinned: map[Handle]bool{}}
-				}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1000, Seeds: 4, Allowed: []error{memkit.ErrPinned}})
+				}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: ops, Seeds: seeds, Allowed: []error{memkit.ErrPinned}})
 			})
 		}
 		t.Run(fmt.Sprintf("policy=%v/tracked", pol), func(t *testing.T) {
 			alloctest.Run(t, func(t *testing.T) alloctest.Target {
 				return &trackedTarget{h: newTestHeap(t, space, Config{Policy: pol}), vars: map[alloctest.Ref]*[]byte{}}
-			}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: 1000, Seeds: 4, Allowed: []error{memkit.ErrPinned}})
+			}, alloctest.Config{Space: space, Align: 16, Mix: mix, Ops: ops, Seeds: seeds, Allowed: []error{memkit.ErrPinned}})
 		})
 	}
 	t.Run("align=64/keep-freed", func(t *testing.T) {
 		alloctest.Run(t, func(t *testing.T) alloctest.Target {
 			return &handleTarget{h: newTestHeap(t, space, Config{Align: 64, KeepFreed: true}), pinEvery: 7, pinned: map[Handle]bool{}}
-		}, alloctest.Config{Space: space, Align: 64, Mix: mix, Ops: 1000, Seeds: 2, Allowed: []error{memkit.ErrPinned}})
+		}, alloctest.Config{Space: space, Align: 64, Mix: mix, Ops: ops, Seeds: 2, Allowed: []error{memkit.ErrPinned}})
 	})
 }
 

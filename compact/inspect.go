@@ -3,6 +3,7 @@
 package compact
 
 import (
+	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -66,6 +67,9 @@ func (h *Heap) Dump(w io.Writer) error {
 	}
 	return nil
 }
+
+// zeros is what free memory is compared with.
+var zeros [4096]byte
 
 func corrupt(format string, args ...any) error {
 	return fmt.Errorf("compact: check: %s: %w", fmt.Sprintf(format, args...), memkit.ErrCorrupt)
@@ -207,9 +211,14 @@ func (h *Heap) Check() error {
 			if s != 0 {
 				lim = h.tab[s].off
 			}
-			for i := at; i < lim; i++ {
-				if h.mem[i] != 0 {
-					return corrupt("free byte at %#x is %#02x, want 0", i, h.mem[i])
+			for i := at; i < lim; i += len(zeros) {
+				chunk := h.mem[i:min(lim, i+len(zeros))]
+				if !bytes.Equal(chunk, zeros[:len(chunk)]) {
+					j := i + bytes.IndexFunc(chunk, func(r rune) bool { return r != 0 })
+					for j < lim && h.mem[j] == 0 {
+						j++
+					}
+					return corrupt("free byte at %#x is %#02x, want 0", j, h.mem[j])
 				}
 			}
 			if s == 0 {

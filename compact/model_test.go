@@ -503,9 +503,9 @@ func runModel(t testing.TB, cfg Config, space int, next func() uint64, steps int
 }
 
 func TestModel(t *testing.T) {
-	steps, seeds := 2500, 3
-	if testing.Short() {
-		steps, seeds = 600, 1
+	steps, seeds := 3000, 4
+	if testing.Short() || raceEnabled {
+		steps, seeds = 1000, 1
 	}
 	for _, pol := range policies {
 		for _, c := range []struct {
