@@ -96,6 +96,8 @@ var (
 	errFull   = fmt.Errorf("compact: alloc: no gap large enough after compaction: %w", memkit.ErrOutOfMemory)
 	errNoRoom = fmt.Errorf("compact: realloc: no room to grow the block: %w", memkit.ErrOutOfMemory)
 	errTable  = fmt.Errorf("compact: alloc: handle table full: %w", memkit.ErrNoMetadata)
+	// errZeroHeap is returned by a Heap that was not made by New.
+	errZeroHeap = fmt.Errorf("compact: heap not made by New: %w", memkit.ErrInvalidConfig)
 )
 
 // New returns a heap managing buf. Leading bytes of buf up to the first
@@ -469,6 +471,9 @@ func (h *Heap) Unpin(hd Handle) error {
 // becomes stale and every tracked slice is set to nil. Peaks and move
 // counters are kept.
 func (h *Heap) Reset() {
+	if len(h.tab) == 0 {
+		return
+	}
 	for s := h.tab[0].next; s != 0; {
 		e := &h.tab[s]
 		next := e.next

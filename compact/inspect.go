@@ -48,6 +48,9 @@ func (h *Heap) String() string {
 // one line per block in address order: handle, offset, size, reservation,
 // pin count, and whether a slice tracks it.
 func (h *Heap) Dump(w io.Writer) error {
+	if len(h.tab) == 0 {
+		return errZeroHeap
+	}
 	if _, err := fmt.Fprintf(w, "%s policy=%v align=%d\n", h, h.policy, 1<<h.shift); err != nil {
 		return err
 	}
@@ -84,6 +87,9 @@ func corrupt(format string, args ...any) error {
 // agreeing; and, unless KeepFreed, every byte outside live blocks zero.
 // It costs O(blocks + table + space).
 func (h *Heap) Check() error {
+	if len(h.tab) == 0 {
+		return errZeroHeap
+	}
 	mask := 1<<h.shift - 1
 	z := &h.tab[0]
 	if !z.live || z.off != 0 || z.cap != 0 {

@@ -38,6 +38,9 @@ func (h *Heap) Defragment(b Budget) (Result, error) {
 	if b.MaxBytes < 0 || b.MaxMoves < 0 {
 		return Result{}, fmt.Errorf("compact: defragment with budget %+v: negative limit: %w", b, memkit.ErrInvalidConfig)
 	}
+	if len(h.tab) == 0 {
+		return Result{}, errZeroHeap
+	}
 	return h.slide(b.MaxBytes, b.MaxMoves, false), nil
 }
 

@@ -5,6 +5,7 @@ package compact
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/memkit/memkit"
@@ -316,4 +317,83 @@ func mustHandle(t *testing.T, h *Heap, p *[]byte) Handle {
 		t.Fatalf("%p is not tracked", p)
 	}
 	return hd
+}
+
+func TestZeroHeapAndBadConfig(t *testing.T) {
+	var h Heap
+	if _, err := h.Alloc(1); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Fatalf("zero Heap Alloc: got %v, want ErrInvalidSize", err)
+	}
+	if err := h.Free(1); !errors.Is(err, memkit.ErrInvalidFree) {
+		t.Fatalf("zero Heap Free: got %v, want ErrInvalidFree", err)
+	}
+	if _, err := h.Defragment(Budget{}); !errors.Is(err, memkit.ErrInvalidConfig) {
+		t.Fatalf("zero Heap Defragment: got %v, want ErrInvalidConfig", err)
+	}
+	if err := h.Check(); !errors.Is(err, memkit.ErrInvalidConfig) {
+		t.Fatalf("zero Heap Check: got %v, want ErrInvalidConfig", err)
+	}
+	h.Reset()
+	for _, c := range []struct {
+		name string
+		size int
+		cfg  Config
+	}{
+		{"align=3", 1024, Config{Align: 3}},
+		{"align=-16", 1024, Config{Align: -16}},
+		{"align=2M", 1024, Config{Align: 2 << 20}},
+		{"max=-1", 1024, Config{MaxAllocations: -1}},
+		{"policy=7", 1024, Config{Policy: 7}},
+		{"empty", 0, Config{}},
+		{"smaller-than-align", 100, Config{Align: 4096}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := New(make([]byte, c.size), c.cfg); !errors.Is(err, memkit.ErrInvalidConfig) {
+				t.Fatalf("New(%d, %+v): got %v, want ErrInvalidConfig", c.size, c.cfg, err)
+			}
+		})
+	}
+	good := newTestHeap(t, 1024, Config{})
+	if _, err := good.Defragment(Budget{MaxBytes: -1}); !errors.Is(err, memkit.ErrInvalidConfig) {
+		t.Fatalf("negative budget: got %v, want ErrInvalidConfig", err)
+	}
+	var sb strings.Builder
+	hd, _ := good.Alloc(20)
+	good.Pin(hd)
+	if err := good.Dump(&sb); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("block handle=%v offset=0x0 size=20 cap=32 pinned=1 tracked=false\n", hd)
+	if !strings.HasPrefix(sb.String(), "used=32/1024 allocs=1 peak_used=32 peak_allocs=1 policy=lazy align=16\n00000000  00 00") || !strings.HasSuffix(sb.String(), want) {
+		t.Fatalf("Dump:\n%s\nwant the summary, a hex dump and %q", sb.String(), want)
+	}
+	if err := good.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnalignedBuffer(t *testing.T) {
+	raw := make([]byte, 4096+64)
+	for skip := range 20 {
+		h, err := New(raw[skip:], Config{Align: 32, KeepFreed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 5 {
+			hd, err := h.Alloc(7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := h.Bytes(hd)
+			if m := misalign(b, 32); m != 0 {
+				t.Fatalf("buffer offset %d: block at an address %d past a 32-byte boundary, want 0", skip, m)
+			}
+		}
+		if st := h.Stats(); st.Total < 4096 || st.Total > len(raw)-skip {
+			t.Fatalf("buffer offset %d: total %d", skip, st.Total)
+		}
+		if err := h.Check(); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

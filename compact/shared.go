@@ -27,6 +27,8 @@ import (
 // Tracked slices are not offered: the heap would rewrite a variable that
 // other goroutines may read. Bytes is not offered either: use With or Pin.
 // A function given to With must not call methods of the same Shared.
+//
+// The zero value is not usable; build one with NewShared.
 type Shared struct {
 	mu sync.RWMutex
 	h  *Heap // guarded by mu
