@@ -91,15 +91,16 @@ func BenchmarkDefragment(b *testing.B) {
 }
 
 // BenchmarkAllocFree is the shared churn (workload.NewChurn: free one
-// random block, allocate one of 1..4096 bytes) on a heap sized 1.25x the
-// mean live bytes, so that Lazy runs out of gaps and compacts now and then.
+// random block, allocate one of 1..4096 bytes) on a heap 3% larger than the
+// peak live bytes (sizes rounded to 16) of the first 32 periods of the
+// stream, so that Lazy runs out of gaps now and then and compacts.
 // Reported: the heap size, utilization, and blocks and bytes moved per op.
 func BenchmarkAllocFree(b *testing.B) {
 	for _, pol := range []Policy{Lazy, Eager} {
 		for _, live := range []int{1000, 10000} {
 			ch := workload.NewChurn(1, live, 1, 4096, 1<<16)
 			b.Run(fmt.Sprintf("impl=compact-%v/%s", pol, ch.Name), func(b *testing.B) {
-				space := live * 2048 * 5 / 4
+				space := churnPeak(ch, 32) * 103 / 100
 				h, err := New(make([]byte, space), Config{Policy: pol, MaxAllocations: live})
 				if err != nil {
 					b.Fatal(err)
@@ -133,6 +134,26 @@ func BenchmarkAllocFree(b *testing.B) {
 			})
 		}
 	}
+}
+
+// churnPeak returns the peak of live bytes (rounded to 16 per block) over
+// the first periods repetitions of the churn's stream.
+func churnPeak(ch workload.Churn, periods int) int {
+	r := func(n uint64) int { return int(n+15) &^ 15 }
+	sizes := make([]int, ch.Live)
+	sum := 0
+	for i, n := range ch.Initial {
+		sizes[i] = r(n)
+		sum += sizes[i]
+	}
+	peak := sum
+	for i := 0; i < periods*(ch.Mask+1); i++ {
+		v := ch.Victims[i&ch.Mask]
+		sum += r(ch.Sizes[i&ch.Mask]) - sizes[v]
+		sizes[v] = r(ch.Sizes[i&ch.Mask])
+		peak = max(peak, sum)
+	}
+	return peak
 }
 
 // BenchmarkEagerFree shows that an Eager Free costs a memmove of the bytes
