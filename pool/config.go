@@ -209,7 +209,7 @@ func plan(cfg Config) (layout, error) {
 	l.classes = make([]classLayout, len(cfg.Classes))
 	prev := 0
 	for i, c := range cfg.Classes {
-		if c.Size < 1 || c.Size > maxSpan || c.Count < 1 || c.Count > maxCount {
+		if c.Size < 1 || uint64(c.Size) > maxSpan || c.Size > maxInt-4096 || c.Count < 1 || c.Count > maxCount {
 			return l, fmt.Errorf("pool: class %d {Size %d, Count %d} (want Size ≥ 1, 1 ≤ Count ≤ %d): %w", i, c.Size, c.Count, maxCount, memkit.ErrInvalidConfig)
 		}
 		size := roundUp(c.Size, a)
@@ -239,9 +239,9 @@ func plan(cfg Config) (layout, error) {
 	for i := range l.classes {
 		c := &l.classes[i]
 		c.next = int(off)
-		off += uint64(roundUp(c.count*4, 8))
+		off += (uint64(c.count)*4 + 7) &^ 7
 		c.used = int(off)
-		off += uint64((c.count + 63) / 64 * 8)
+		off += (uint64(c.count) + 63) / 64 * 8
 	}
 	l.lut = int(off)
 	off += uint64(l.lutLen)

@@ -132,7 +132,7 @@ func TestSuggestErrors(t *testing.T) {
 		{"empty", nil, 1 << 20, memkit.ErrInvalidSize},
 		{"zero", []int{0}, 1 << 20, memkit.ErrInvalidSize},
 		{"negative", []int{8, -1}, 1 << 20, memkit.ErrInvalidSize},
-		{"huge", []int{1 << 31}, 1 << 20, memkit.ErrInvalidSize},
+		{"huge", []int{1<<30 + 1}, 1 << 20, memkit.ErrInvalidSize},
 		{"tight", []int{4096}, 4096, memkit.ErrInvalidConfig},
 		{"zero-budget", []int{8}, 0, memkit.ErrInvalidConfig},
 	} {

@@ -5,6 +5,7 @@ package pool
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -88,8 +89,8 @@ func TestNewOfRefusesPointers(t *testing.T) {
 	if _, err := NewArray[vec3](p, 0); !errors.Is(err, memkit.ErrInvalidSize) {
 		t.Fatalf("NewArray(0): got %v, want ErrInvalidSize", err)
 	}
-	if _, err := NewArray[vec3](p, 1<<60); !errors.Is(err, memkit.ErrInvalidSize) {
-		t.Fatalf("NewArray(2^60): got %v, want ErrInvalidSize", err)
+	if _, err := NewArray[vec3](p, math.MaxInt/2); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Fatalf("NewArray(MaxInt/2): got %v, want ErrInvalidSize", err)
 	}
 	if n, _ := p.Live(); n != 0 {
 		t.Fatalf("failed calls left %d blocks live", n)
