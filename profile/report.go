@@ -188,6 +188,9 @@ type Peak struct {
 
 // Report is the result of Analyze. Its JSON form (WriteJSON) uses the
 // field names given in the package documentation, which are stable.
+// A Report is plain data: safe to read from many goroutines, not to modify
+// while others read it. Reports come from Analyze; the zero Report holds
+// no verdict (its Clean is false).
 type Report struct {
 	Clean     bool `json:"clean"` // no Error finding
 	Errors    int  `json:"errors"`
