@@ -43,8 +43,8 @@ func parseEvent(s string, intern func(string) string) (ev event, st parseStatus,
 	if s == "" || (s[0] != ' ' && s[0] != '\t') {
 		return ev, parsedMalformed, "no blank after " + marker
 	}
-	// Split into at most 5 fields without allocating; a fifth means "too many".
-	var buf [5]string
+	// Split into at most 6 fields without allocating; a sixth means "more".
+	var buf [6]string
 	fields := buf[:0]
 	for rest := s; ; {
 		f, tail, more := strings.Cut(rest, ";")
@@ -138,7 +138,10 @@ func parseSize(s string) (uint64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil
+	if err != nil {
+		return 0, false
+	}
+	return v, true
 }
 
 // parseSite reads "FILE:LINE". Text after the first blank is ignored (pytest
