@@ -91,7 +91,8 @@
 // the cursor; a pinned block stays and the cursor jumps to its end. Blocks
 // only move down and in address order, so a block never crosses a pinned
 // one, never overlaps a block not yet moved, and each live byte moves at
-// most once. Gaps are refiled as the pass goes. After each run of unpinned
+// most once. Neighbours that slide by the same distance (no gap between
+// them) are copied in one memmove. Gaps are refiled as the pass goes. After each run of unpinned
 // blocks, the only old bytes not covered by a new place (the tops of the
 // old places at and above the cursor) are zeroed (unless KeepFreed), so
 // zeroing costs at most the bytes moved. Defragment runs the same pass

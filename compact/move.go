@@ -86,24 +86,28 @@ func (h *Heap) zeroLeftovers(last, stop int32, c int) {
 // unpinned block below which there is a gap moves down to the cursor; a
 // pinned block stays and the cursor jumps to its end. Since blocks only
 // move down and keep their order, a block never has to cross a pinned one
-// and each live byte moves at most once. The pass stops early when a budget
+// and each live byte moves at most once; neighbours that slide by the same
+// distance are copied together, in one memmove. The pass stops early when a budget
 // (0: none) would be exceeded, or, when stopInPlace (Eager, where the heap
 // above the first unmoved block is already compact), at the first unpinned
 // block already in place.
 func (h *Heap) slide(maxBytes, maxMoves int, stopInPlace bool) Result {
 	var r Result
+	var pend run
 	p := h.clean
-	run := p // the block before the current run of unpinned blocks
+	first := p // the block before the current run of unpinned blocks
 	cursor := h.tab[p].off + h.tab[p].cap
 	for s := h.tab[p].next; s != 0; s = h.tab[s].next {
 		e := &h.tab[s]
 		e.aux = e.off
 		if e.pins > 0 {
-			h.zeroLeftovers(p, run, cursor)
-			run = s
+			h.flush(&pend)
+			h.zeroLeftovers(p, first, cursor)
+			first = s
 		} else if e.off == cursor {
 			if stopInPlace {
-				h.zeroLeftovers(p, run, cursor)
+				h.flush(&pend)
+				h.zeroLeftovers(p, first, cursor)
 				h.setGap(p)
 				h.clean = h.tab[0].prev
 				r.Done = true
@@ -111,23 +115,47 @@ func (h *Heap) slide(maxBytes, maxMoves int, stopInPlace bool) Result {
 			}
 		} else {
 			if r.Moves > 0 && (maxMoves > 0 && r.Moves >= maxMoves || maxBytes > 0 && r.BytesMoved+e.cap > maxBytes) {
-				h.zeroLeftovers(p, run, cursor)
+				h.flush(&pend)
+				h.zeroLeftovers(p, first, cursor)
 				h.setGap(p)
 				return r
 			}
 			r.Moves++
 			r.BytesMoved += e.cap
-			h.moveBlock(s, cursor, false)
+			// Blocks that slide by the same distance are contiguous
+			// before and after: they are copied together, in one memmove.
+			if pend.n > 0 && pend.src+pend.n == e.off && pend.dst+pend.n == cursor {
+				pend.n += e.cap
+			} else {
+				h.flush(&pend)
+				pend = run{src: e.off, dst: cursor, n: e.cap}
+			}
+			e.off = cursor
+			h.moves++
+			h.bytesMoved += int64(e.cap)
+			h.updateOwner(s)
 		}
 		h.setGap(p)
 		p = s
 		cursor = e.off + e.cap
 		h.clean = s
 	}
-	h.zeroLeftovers(p, run, cursor)
+	h.flush(&pend)
+	h.zeroLeftovers(p, first, cursor)
 	h.setGap(p)
 	r.Done = true
 	return r
+}
+
+// run is a pending copy of adjacent blocks that slide by the same distance.
+type run struct{ src, dst, n int }
+
+// flush copies a pending run (the old and new places may overlap).
+func (h *Heap) flush(r *run) {
+	if r.n > 0 {
+		copy(h.mem[r.dst:r.dst+r.n], h.mem[r.src:r.src+r.n])
+		r.n = 0
+	}
 }
 
 // slideEager restores Eager's invariant (the heap is compact) after an
