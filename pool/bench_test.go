@@ -42,6 +42,7 @@ func BenchmarkAllocFree(b *testing.B) {
 			p := benchPool(b, impl.cfg(cfg))
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for range b.N {
 				blk, err := p.Alloc(size)
 				if err != nil {
@@ -50,6 +51,7 @@ func BenchmarkAllocFree(b *testing.B) {
 				sinkErr = p.Free(blk)
 			}
 			b.StopTimer()
+			reportCPU(b, cpu0)
 			if err := p.Check(); err != nil {
 				b.Fatal(err)
 			}
@@ -60,12 +62,24 @@ func BenchmarkAllocFree(b *testing.B) {
 		sp.Put(sp.Get())
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu0 := cpuTime()
 		for range b.N {
 			blk := sp.Get().(*[size]byte)
 			sinkBytes = blk[:]
 			sp.Put(blk)
 		}
+		b.StopTimer()
+		reportCPU(b, cpu0)
 	})
+}
+
+// reportCPU reports the process CPU time per op since cpu0: on a shared
+// machine, wall time per op includes the time the benchmark waited for a
+// core, CPU time does not.
+func reportCPU(b *testing.B, cpu0 int64) {
+	if c := cpuTime(); c > 0 && b.N > 0 {
+		b.ReportMetric(float64(c-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 }
 
 // BenchmarkChurn is the shared free-one, allocate-one stream
@@ -112,15 +126,19 @@ func BenchmarkConcurrent(b *testing.B) {
 		p := benchPool(b, cfg)
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu0 := cpuTime()
 		for range b.N {
 			blk, _ := p.Alloc(64)
 			sinkErr = p.Free(blk)
 		}
+		b.StopTimer()
+		reportCPU(b, cpu0)
 	})
 	b.Run("goroutines=parallel", func(b *testing.B) {
 		p := benchPool(b, cfg)
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu0 := cpuTime()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				blk, err := p.Alloc(64)
@@ -133,6 +151,7 @@ func BenchmarkConcurrent(b *testing.B) {
 			}
 		})
 		b.StopTimer()
+		reportCPU(b, cpu0)
 		if err := p.Check(); err != nil {
 			b.Fatal(err)
 		}

@@ -160,11 +160,15 @@ func Preset(u UseCase) Config {
 type classLayout struct {
 	size   int // block size (Size rounded to Align); cap of returned slices
 	count  int
-	stride int // distance between blocks: size, or size rounded to 64
-	rec    int // offset of the class record; shard records follow it
-	next   int // offset of the uint32 next-index array
-	used   int // offset of the usage bitmap (uint64 words)
-	blocks int // offset of the first block
+	stride int    // distance between blocks: size, or size rounded to 64
+	rec    int    // offset of the class record; shard records follow it
+	next   int    // offset of the uint32 next-index array
+	used   int    // offset of the usage bitmap (uint64 words)
+	words  int    // words in the usage bitmap
+	rshift uint   // log2 of the blocks per shard range (32: one range)
+	rmask  uint32 // blocks per shard range - 1
+	wpad   int    // bitmap words per shard range, a multiple of 8 (one line)
+	blocks int    // offset of the first block
 }
 
 // layout is the whole buffer plan for a Config.
@@ -238,10 +242,27 @@ func plan(cfg Config) (layout, error) {
 	}
 	for i := range l.classes {
 		c := &l.classes[i]
+		// Usage bitmap. Sequential: one bit per block, in index order.
+		// Concurrent: the blocks are cut into nshards ranges of R = 2^k
+		// blocks (R ≥ count/nshards), shard s starting with range s, and
+		// each range's bits get their own cache lines, so goroutines
+		// working on different shards do not false-share bitmap words.
+		if l.nshards == 1 {
+			c.rshift, c.rmask = 32, ^uint32(0)
+			c.words = (c.count + 63) / 64
+		} else {
+			r := 1
+			for r*l.nshards < c.count {
+				r <<= 1
+			}
+			c.rshift, c.rmask = uint(bits.TrailingZeros(uint(r))), uint32(r-1)
+			c.wpad = roundUp((r+63)/64, 8)
+			c.words = l.nshards * c.wpad
+		}
 		c.next = int(off)
 		off += (uint64(c.count)*4 + 7) &^ 7
 		c.used = int(off)
-		off += (uint64(c.count) + 63) / 64 * 8
+		off += uint64(c.words) * 8
 	}
 	l.lut = int(off)
 	off += uint64(l.lutLen)

@@ -27,7 +27,11 @@
 //     the shard its stack address hashes to, so goroutines running on
 //     different cores rarely touch the same line. Sequential pools have one.
 //   - Usage bitmap: per class, one bit per block, set while the block is
-//     allocated. It is the truth Free checks against.
+//     allocated. It is the truth Free checks against. Sequential pools
+//     keep the bits in index order. Concurrent pools cut each class into
+//     four ranges of 2^k blocks (range s is shard s's initial stock) and
+//     give each range's bits their own cache lines, so goroutines on
+//     different shards do not false-share bitmap words.
 //   - Size table: one byte per Align bytes of request size, up to the
 //     largest block: table[(n+Align-1)/Align] is n's class.
 //   - Ticks: the unit of the operation clock: TSC cycles on amd64 with an
@@ -48,7 +52,8 @@
 //	             worst free ticks
 //	           for each class:
 //	             next[Count] uint32 (padded to 8 bytes)
-//	             used[(Count+63)/64] uint64 (the usage bitmap)
+//	             the usage bitmap: (Count+63)/64 uint64, or in
+//	             Concurrent mode 4 ranges × a multiple of 8 uint64
 //	           size table: largest block/Align + 1 bytes
 //	           for each class, aligned to the block alignment:
 //	             Count × stride bytes of blocks

@@ -27,7 +27,11 @@ type class struct {
 	m      uint64     // ⌊(2^64-1)/stride⌋+1, for exact division when !pow2
 	index  int        // class number
 	next   []uint32   // next[i]: the block after i on its free list (in buf)
-	used   []uint64   // usage bitmap, bit i set: block i is allocated (in buf)
+	used   []uint64   // usage bitmap, bit of block i (see bit) set: allocated (in buf)
+	rshift uint       // log2 of blocks per shard range (32 when sequential)
+	rmask  uint32     // blocks per shard range - 1
+	wpad   uint32     // bitmap words per shard range (0 when sequential)
+	ranges int        // shard ranges: nshards
 	shards []shardRec // free lists and counters (in buf)
 	rec    []uint64   // class words: in-use count and peak (in buf)
 	oom    error      // the ErrOutOfMemory error of this class, made by New
@@ -111,18 +115,26 @@ func New(buf []byte, cfg Config) (*Pool, error) {
 			rec:    words(mem, cl.rec, classWords),
 			shards: shardRecs(mem, cl.rec+classWords*8, l.nshards),
 			next:   u32s(mem, cl.next, cl.count),
-			used:   words(mem, cl.used, (cl.count+63)/64),
+			used:   words(mem, cl.used, cl.words),
+			rshift: cl.rshift,
+			rmask:  cl.rmask,
+			wpad:   uint32(cl.wpad),
+			ranges: l.nshards,
 		}
 		if !c.pow2 {
 			c.m = ^uint64(0)/uint64(cl.stride) + 1
 		}
 		c.oom = fmt.Errorf("pool: class %d (%d blocks of %d bytes) exhausted: %w", i, cl.count, cl.size, memkit.ErrOutOfMemory)
 		p.starts[i] = c.start
-		// Shard s gets the contiguous index range [lo, hi), chained in
-		// ascending order, so each shard's blocks share bitmap words with
-		// no other shard's (in Concurrent mode) and block 0 comes first.
+		// Shard s starts with its index range [lo, hi), chained in
+		// ascending order (block 0 first).
 		for s := 0; s < l.nshards; s++ {
-			lo, hi := cl.count*s/l.nshards, cl.count*(s+1)/l.nshards
+			lo, hi := cl.count, cl.count
+			if l.nshards > 1 {
+				lo, hi = min(s<<cl.rshift, cl.count), min((s+1)<<cl.rshift, cl.count)
+			} else {
+				lo = 0
+			}
 			if lo == hi {
 				c.shards[s][wHead] = nilIndex
 				continue
@@ -176,7 +188,8 @@ func (p *Pool) Alloc(n int) ([]byte, error) {
 	var off int
 	if p.plain {
 		// The sequential, Stats-off path, written out: pop the head of the
-		// class's list, set the block's usage bit.
+		// class's list, set the block's usage bit (sequential bitmaps are
+		// in index order: word i/64, bit i%64).
 		s := &c.shards[0]
 		i := uint32(s[wHead])
 		if i == nilIndex {
@@ -250,12 +263,21 @@ func (p *Pool) alloc(c *class) (int, error) {
 			atomic.AddUint64(&c.shards[home&p.shardMask][wFailed], 1)
 			return 0, c.oom
 		}
-		atomic.OrUint64(&c.used[i>>6], 1<<(i&63))
+		w, m := c.bit(i)
+		atomic.OrUint64(&c.used[w], m)
 	}
 	if p.stats {
 		p.countAlloc(c, s, now()-t0)
 	}
 	return int(c.start) + int(i)*c.stride, nil
+}
+
+// bit returns the usage-bitmap word and mask of block i: in sequential
+// mode word i/64, bit i%64; in Concurrent mode the same within the cache
+// lines of i's shard range.
+func (c *class) bit(i uint32) (uint32, uint64) {
+	local := i & c.rmask
+	return (i>>c.rshift)*c.wpad + local>>6, 1 << (local & 63)
 }
 
 // pop removes the head of a lock-free free list. The head word carries a
@@ -397,7 +419,7 @@ func (p *Pool) free(off uintptr, hint int) error {
 	if err != nil {
 		return err
 	}
-	w, m := i>>6, uint64(1)<<(i&63)
+	w, m := c.bit(i)
 	var s *shardRec
 	if !p.conc {
 		if c.used[w]&m == 0 {
@@ -437,7 +459,7 @@ func (p *Pool) UsableSize(b []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if atomic.LoadUint64(&c.used[i>>6])&(1<<(i&63)) == 0 {
+	if w, m := c.bit(i); atomic.LoadUint64(&c.used[w])&m == 0 {
 		return 0, p.freeError(off, fmt.Sprintf("block %d of class %d is not in use", i, c.index), memkit.ErrDoubleFree)
 	}
 	return c.size, nil

@@ -287,7 +287,7 @@ func TestValidateCatchesCorruption(t *testing.T) {
 		{"cycle", func(p *Pool) { p.cls[0].next[1] = 0 }, "twice"},
 		{"used-and-free", func(p *Pool) { p.cls[1].used[0] |= 1 << 3 }, "marked in use"},
 		{"lost", func(p *Pool) { p.cls[0].next[2] = nilIndex }, "lost"},
-		{"stray-bit", func(p *Pool) { p.cls[0].used[0] |= 1 << 40 }, "past block"},
+		{"stray-bit", func(p *Pool) { p.cls[0].used[0] |= 1 << 40 }, "names no block"},
 		{"counter", func(p *Pool) { p.cls[1].rec[cInUse]++ }, "in-use counter"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -487,5 +487,19 @@ func TestStatsOffCountsNothingButFailures(t *testing.T) {
 	}
 	if err := p.Check(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestValidateConcurrentPadding: in Concurrent mode each shard range's
+// bitmap is padded to a cache line; a bit set in the padding is caught.
+func TestValidateConcurrentPadding(t *testing.T) {
+	p := newPool(t, Config{Concurrent: true, Classes: []Class{{16, 10}}})
+	// 10 blocks, 4 ranges of 4 blocks: range 2 holds blocks 8 and 9 only.
+	if got := len(p.cls[0].used); got != 32 {
+		t.Fatalf("bitmap words: got %d, want 4 ranges × 8", got)
+	}
+	p.cls[0].used[16] |= 1 << 2 // range 2, local block 2 = index 10 ≥ count
+	if err := p.Validate(); !errors.Is(err, memkit.ErrCorrupt) || !strings.Contains(err.Error(), "names no block") {
+		t.Fatalf("got %v, want ErrCorrupt naming a bit that names no block", err)
 	}
 }

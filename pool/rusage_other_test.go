@@ -5,3 +5,5 @@
 package pool
 
 func procCounters() (minflt, majflt, nvcsw, nivcsw int64) { return 0, 0, 0, 0 }
+
+func cpuTime() int64 { return 0 }

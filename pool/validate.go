@@ -4,6 +4,7 @@ package pool
 
 import (
 	"fmt"
+	"math/bits"
 	"os"
 	"sync/atomic"
 
@@ -47,7 +48,7 @@ func (p *Pool) Validate() error {
 				if int(j) >= c.count {
 					return fmt.Errorf("pool: class %d shard %d: free-list link %d past count %d: %w", i, s, j, c.count, memkit.ErrCorrupt)
 				}
-				w, m := j>>6, uint64(1)<<(j&63)
+				w, m := c.bit(j)
 				if seen[w]&m != 0 {
 					return fmt.Errorf("pool: class %d: block %d listed free twice (a cycle or a shared tail): %w", i, j, memkit.ErrCorrupt)
 				}
@@ -58,9 +59,12 @@ func (p *Pool) Validate() error {
 				free++
 			}
 		}
-		if tail := c.count % 64; tail != 0 {
-			if stray := atomic.LoadUint64(&c.used[len(c.used)-1]) >> tail; stray != 0 {
-				return fmt.Errorf("pool: class %d: usage bits set past block %d: %w", i, c.count-1, memkit.ErrCorrupt)
+		for w := range c.used {
+			for u := atomic.LoadUint64(&c.used[w]); u != 0; u &= u - 1 {
+				if j, ok := c.blockOfBit(w, bits.TrailingZeros64(u)); !ok {
+					return fmt.Errorf("pool: class %d: usage bit %d of word %d names no block (index %d, count %d): %w",
+						i, bits.TrailingZeros64(u), w, j, c.count, memkit.ErrCorrupt)
+				}
 			}
 		}
 		inUse := c.inUse()
@@ -83,6 +87,18 @@ func (p *Pool) Validate() error {
 		}
 	}
 	return nil
+}
+
+// blockOfBit returns the block whose usage bit is bit b of word w, and whether
+// that bit belongs to a block at all (padding bits do not).
+func (c *class) blockOfBit(w, b int) (int, bool) {
+	if c.wpad == 0 {
+		j := w*64 + b
+		return j, j < c.count
+	}
+	local := w%int(c.wpad)*64 + b
+	j := w/int(c.wpad)<<c.rshift + local
+	return j, local <= int(c.rmask) && j < c.count
 }
 
 // Check is Validate under the name every memkit allocator uses.
