@@ -130,7 +130,12 @@ func (a *Allocator) treeTouch(t uint32, key uint64) {
 	}
 	for n > 0 {
 		n--
-		a.pull(path[n])
+		t := path[n]
+		old := a.maxf[t]
+		a.pull(t)
+		if a.maxf[t] == old {
+			return // nothing above can change
+		}
 	}
 }
 
@@ -162,20 +167,299 @@ func (a *Allocator) treeFind(off uint64) uint32 {
 
 // firstFit returns the lowest-addressed free block of at least s bytes, or
 // 0: it descends left whenever the left subtree holds a fit.
+// It records the path to the block in a.path, for treeTake.
 func (a *Allocator) firstFit(s uint64) uint32 {
 	t := a.root
 	if a.maxf[t] < s {
 		return 0
 	}
+	d := 0
 	for {
+		if d < maxPath {
+			a.path[d] = t
+		}
+		d++
 		n := &a.nodes[t]
 		if a.maxf[n.a] >= s {
 			t = n.a
 			continue
 		}
 		if n.off&freeBit != 0 && a.blockSize(t) >= s {
-			return t
+			break
 		}
 		t = n.b
 	}
+	if d > maxPath {
+		d = -1
+	}
+	a.plen = d
+	return t
+}
+
+// attachBefore makes leaf j the in-order predecessor of x, the last node of
+// the recorded path, then rotates j up to its heap position and repairs
+// maxf on the way to the root. It reports false, changing nothing, when the
+// path would outgrow a.path.
+func (a *Allocator) attachBefore(x, j uint32) bool {
+	n := a.plen
+	if n < 0 {
+		return false
+	}
+	// The leaf slot: x's left child, or the right end of x's left subtree.
+	t := a.nodes[x].a
+	spine := 0
+	for u := t; u != 0; u = a.nodes[u].b {
+		spine++
+	}
+	if n+spine >= maxPath {
+		return false
+	}
+	if t == 0 {
+		a.nodes[x].a = j
+	} else {
+		for {
+			a.path[n] = t
+			n++
+			if a.nodes[t].b == 0 {
+				break
+			}
+			t = a.nodes[t].b
+		}
+		a.nodes[t].b = j
+	}
+	a.nodes[j].a, a.nodes[j].b = 0, 0
+	pj := prio(j)
+	for n > 0 && pj > prio(a.path[n-1]) {
+		p := a.path[n-1]
+		if a.nodes[p].a == j {
+			a.nodes[p].a = a.nodes[j].b
+			a.nodes[j].b = p
+		} else {
+			a.nodes[p].b = a.nodes[j].a
+			a.nodes[j].a = p
+		}
+		a.pull(p)
+		n--
+		if n == 0 {
+			a.root = j
+		} else if g := a.path[n-1]; a.nodes[g].a == p {
+			a.nodes[g].a = j
+		} else {
+			a.nodes[g].b = j
+		}
+	}
+	a.pull(j)
+	// x shrank: pull every node from j up to x, then stop early above it.
+	// (When j rose above x, x was pulled by the rotation.)
+	xpos := a.plen - 1
+	for n > xpos {
+		n--
+		a.pull(a.path[n])
+	}
+	a.pullPath(n)
+	return true
+}
+
+// maxPath bounds the path a lookup records; a treap of n nodes has expected
+// depth about 2 ln n (under 45 for 2^31 nodes), so deeper paths are
+// vanishingly rare and take the recursive route instead.
+const maxPath = 96
+
+// treeFindPath is treeFind that also records the root-to-block path in
+// a.path, for treeFree.
+func (a *Allocator) treeFindPath(off uint64) uint32 {
+	t := a.root
+	n := 0
+	for t != 0 {
+		if n < maxPath {
+			a.path[n] = t
+		}
+		n++
+		k := a.start(t)
+		if off == k {
+			break
+		}
+		if off < k {
+			t = a.nodes[t].a
+		} else {
+			t = a.nodes[t].b
+		}
+	}
+	if n > maxPath {
+		n = -1
+	}
+	a.plen = n
+	return t
+}
+
+// pullPath recomputes maxf for the first n nodes of the recorded path,
+// deepest first. It stops at the first node whose maximum does not change:
+// callers use it only when every node off the path is already correct, so
+// nothing above that node can change either.
+func (a *Allocator) pullPath(n int) {
+	for n > 0 {
+		n--
+		t := a.path[n]
+		old := a.maxf[t]
+		a.pull(t)
+		if a.maxf[t] == old {
+			return
+		}
+	}
+}
+
+// pullPathAll is pullPath without the early stop, for when a node higher on
+// the path changed too.
+func (a *Allocator) pullPathAll(n int) {
+	for n > 0 {
+		n--
+		a.pull(a.path[n])
+	}
+}
+
+// inPath reports whether node x is among the first n nodes of the path.
+func (a *Allocator) inPath(x uint32, n int) bool {
+	for _, y := range a.path[:n] {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// eraseAt removes the last node of the recorded path (of n ≥ 1 nodes) from
+// the treap, without comparing keys: its children take its place.
+func (a *Allocator) eraseAt(n int) {
+	b := a.path[n-1]
+	m := a.treeMerge(a.nodes[b].a, a.nodes[b].b)
+	a.nodes[b].a, a.nodes[b].b = 0, 0
+	if n == 1 {
+		a.root = m
+		return
+	}
+	p := a.path[n-2]
+	if a.nodes[p].a == b {
+		a.nodes[p].a = m
+	} else {
+		a.nodes[p].b = m
+	}
+}
+
+// chainRemove takes block j out of the address chain only.
+func (a *Allocator) chainRemove(j uint32) {
+	n := a.nodes[j]
+	if n.prev != 0 {
+		a.nodes[n.prev].next = n.next
+	} else {
+		a.first = n.next
+	}
+	if n.next != 0 {
+		a.nodes[n.next].prev = n.prev
+	} else {
+		a.last = n.prev
+	}
+}
+
+// treeFree finishes FirstFit's Free of block i, already marked free and
+// counted, with a.path leading to it (from lookup). Address-chain changes
+// come first so that every pull sees final sizes. A merge keeps the
+// surviving node's treap position; the freed node leaves the treap from its
+// recorded path, so most frees cost one descent.
+func (a *Allocator) treeFree(i uint32) {
+	p, q := a.nodes[i].prev, a.nodes[i].next
+	pFree := p != 0 && a.isFree(p)
+	qFree := q != 0 && a.isFree(q)
+	n := a.plen
+	switch {
+	case !pFree && !qFree:
+		if n < 0 {
+			a.treeTouch(a.root, a.start(i))
+		} else {
+			a.pullPath(n)
+		}
+	case pFree && !qFree: // p absorbs i
+		a.chainRemove(i)
+		a.freeBlocks--
+		if n < 0 {
+			a.root = a.treeErase(a.root, a.start(i))
+			a.treeTouch(a.root, a.start(p))
+		} else if a.inPath(p, n) {
+			a.eraseAt(n)
+			a.pullPathAll(n - 1)
+		} else {
+			// p sits in i's left subtree. The merge that replaces i may
+			// already pull p's new size into the merged subtree, so after
+			// repairing p's path, repair i's ancestors too.
+			a.eraseAt(n)
+			a.treeTouch(a.root, a.start(p))
+			a.pullPath(n - 1)
+		}
+		a.releaseNode(i)
+	case qFree && !pFree: // q absorbs i and takes its offset
+		a.chainRemove(i)
+		a.freeBlocks--
+		off := a.start(i)
+		if n < 0 {
+			a.root = a.treeErase(a.root, off)
+			a.nodes[q].off = off | freeBit
+			a.treeTouch(a.root, off)
+		} else {
+			a.nodes[q].off = off | freeBit
+			inPath := a.inPath(q, n)
+			a.eraseAt(n)
+			if inPath {
+				a.pullPathAll(n - 1)
+			} else {
+				a.treeTouch(a.root, off)
+				a.pullPath(n - 1)
+			}
+		}
+		a.releaseNode(i)
+	default: // p absorbs i and q
+		a.chainRemove(i)
+		a.chainRemove(q)
+		a.freeBlocks -= 2
+		a.root = a.treeErase(a.root, a.start(i))
+		a.root = a.treeErase(a.root, a.start(q))
+		a.treeTouch(a.root, a.start(p))
+		a.releaseNode(i)
+		a.releaseNode(q)
+	}
+}
+
+// treeTake is FirstFit's Alloc of s bytes from free block x. When x must be
+// split and a node is free, the new node takes the live front [off, off+s)
+// and x keeps the free rest, so x's treap position stays valid; inserting
+// the new node walks the search path of off, which passes through x (its
+// successor) and every ancestor of x, so one descent repairs all maxima.
+func (a *Allocator) treeTake(x uint32, s uint64) uint64 {
+	off := a.start(x)
+	b := a.end(x) - off
+	a.live++
+	a.allocs++
+	if b > s {
+		if j := a.newNode(); j != 0 {
+			nx := &a.nodes[x]
+			p := nx.prev
+			a.nodes[j] = node{off: off, prev: p, next: x}
+			nx.prev = j
+			nx.off = (off + s) | freeBit
+			if p != 0 {
+				a.nodes[p].next = j
+			} else {
+				a.first = j
+			}
+			a.allocated += s
+			if !a.attachBefore(x, j) {
+				a.root = a.treeInsert(a.root, j)
+			}
+			return off
+		}
+		a.whole++
+	}
+	a.nodes[x].off = off
+	a.freeBlocks--
+	a.allocated += b
+	a.treeTouch(a.root, off)
+	return off
 }

@@ -150,6 +150,8 @@ type Allocator struct {
 	// FirstFit
 	root uint32   // treap root
 	maxf []uint64 // maxf[i]: largest free block in the subtree of i (0 for the nil node)
+	path [maxPath]uint32 // root-to-node path of the last treeFindPath
+	plen int              // entries in path; -1 when the path was deeper than maxPath
 
 	spare uint32 // first unused node, linked through node.next
 	used  uint32 // nodes[1:used] have been handed out at least once
@@ -331,12 +333,14 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 	if !ok {
 		return 0, a.fail("alloc", size, 0, memkit.ErrInvalidSize)
 	}
-	var i uint32
-	if a.policy == GoodFit {
-		i = a.goodFit(s)
-	} else {
-		i = a.firstFit(s)
+	if a.policy == FirstFit {
+		i := a.firstFit(s)
+		if i == 0 {
+			return 0, a.failNoFit("alloc", size, 0)
+		}
+		return Offset(a.treeTake(i, s)), nil
 	}
+	i := a.goodFit(s)
 	if i == 0 {
 		return 0, a.failNoFit("alloc", size, 0)
 	}
@@ -556,12 +560,16 @@ func (a *Allocator) Free(off Offset) error {
 	if err != nil {
 		return err
 	}
-	p, q := a.nodes[i].prev, a.nodes[i].next
 	a.allocated -= a.blockSize(i)
 	a.live--
 	a.frees++
 	a.nodes[i].off |= freeBit
 	a.freeBlocks++
+	if a.policy == FirstFit {
+		a.treeFree(i)
+		return nil
+	}
+	p, q := a.nodes[i].prev, a.nodes[i].next
 	if q != 0 && a.isFree(q) {
 		a.unfile(q)
 		a.unlink(q) // i absorbs q
@@ -591,7 +599,7 @@ func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
 	if a.policy == GoodFit {
 		i = a.index.find(a.nodes, o)
 	} else {
-		i = a.treeFind(o)
+		i = a.treeFindPath(o)
 	}
 	if i == 0 {
 		return 0, fmt.Errorf("offset: %s %#x: not the start of a block: %w", op, o, memkit.ErrInvalidFree)
