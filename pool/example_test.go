@@ -122,3 +122,37 @@ func ExamplePool_Stats() {
 	// bytes 576, used 160, peak 192
 	// <nil>
 }
+
+// Suggest fits classes to the request sizes a program was seen to make
+// and sizes them to a byte budget.
+func ExampleSuggest() {
+	var seen []int
+	for i := range 1000 {
+		switch {
+		case i%10 < 6:
+			seen = append(seen, 48) // 60%: small messages
+		case i%10 < 9:
+			seen = append(seen, 200+i%50) // 30%: 200 to 249 bytes
+		default:
+			seen = append(seen, 1500) // 10%: packets
+		}
+	}
+	cfg, err := pool.Suggest(seen, 64<<10)
+	if err != nil {
+		panic(err)
+	}
+	need, _ := pool.RequiredSize(cfg)
+	for _, c := range cfg.Classes {
+		fmt.Printf("%4d bytes × %d\n", c.Size, c.Count)
+	}
+	fmt.Println("fits 64 KiB:", need <= 64<<10)
+
+	_, err = pool.Suggest(seen, 1024)
+	fmt.Println(errors.Is(err, memkit.ErrInvalidConfig))
+	// Output:
+	//   48 bytes × 152
+	//  248 bytes × 76
+	// 1504 bytes × 25
+	// fits 64 KiB: true
+	// true
+}

@@ -24,16 +24,20 @@ const (
 // request sizes as observed in a program (repeats carry weight), and whose
 // RequiredSize is at most budget bytes. The method, step by step:
 //
-//  1. Round every size up to 8 bytes (the Align of the result) and count
-//     how often each distinct size occurs. If there are more than 128
+//  1. Round every size up to 8 bytes (the Align of the result; larger
+//     when the largest size exceeds 4 MiB, to keep the size table at most
+//     512 Ki entries) and count how often each distinct size occurs. If there are more than 128
 //     distinct sizes, round them up further to steps of an eighth of their
 //     power of two (at most 12.5% more) until there are not.
-//  2. For K = min(8, distinct sizes) down to 1, choose the K class sizes
-//     that minimize the total internal waste Σ frequency × (class size −
-//     request size) over the sample, with each size served by the smallest
-//     class that holds it (an exact dynamic program over the sorted sizes;
-//     the largest class is always the largest size). Keep the largest K for
-//     which one block per class fits the budget.
+//  2. For K classes, the K class sizes that minimize the internal waste
+//     Σ frequency × (class size − request size) over the sample, each size
+//     served by the smallest class that holds it, are found by an exact
+//     dynamic program over the sorted sizes (the largest class is always
+//     the largest size). K is the smallest number of classes (at most 8)
+//     whose waste is at most 1/8 of the requested bytes: more classes cut
+//     waste but split the budget into more, smaller stocks, each of which
+//     runs out on its own. If one block per class does not fit the
+//     budget, K is lowered until it does.
 //  3. Give class i a block count proportional to the share of the sample
 //     it serves, at least one, scaled up as far as the budget allows
 //     (bisection on the scale, with RequiredSize as the exact cost).
@@ -50,17 +54,24 @@ func Suggest(sizes []int, budget int) (Config, error) {
 	if len(sizes) == 0 {
 		return Config{}, fmt.Errorf("pool: suggest from no sizes: %w", memkit.ErrInvalidSize)
 	}
-	hist := map[int]int{}
+	align, largest := suggestAlign, 0
 	for _, s := range sizes {
 		if s < 1 || s > 1<<30 {
 			return Config{}, fmt.Errorf("pool: suggest for size %d (want 1 to %d): %w", s, 1<<30, memkit.ErrInvalidSize)
 		}
-		hist[roundUp(s, suggestAlign)]++
+		largest = max(largest, s)
+	}
+	for largest/align > maxLUT/2 {
+		align *= 2 // keep the size table within bounds for huge sizes
+	}
+	hist := map[int]int{}
+	for _, s := range sizes {
+		hist[roundUp(s, align)]++
 	}
 	for step := 0; len(hist) > suggestMaxSizes; step++ {
 		coarse := map[int]int{}
 		for s, n := range hist {
-			coarse[coarsen(s, 3-min(step, 3))] += n
+			coarse[roundUp(coarsen(s, 3-min(step, 3)), align)] += n
 		}
 		hist = coarse
 	}
@@ -74,9 +85,21 @@ func Suggest(sizes []int, budget int) (Config, error) {
 		freq[i] = hist[s]
 	}
 	maxSize := vals[len(vals)-1]
-	for k := min(suggestMaxClasses, len(vals)); k >= 1; k-- {
-		ends, share := partition(vals, freq, k)
-		cfg := Config{Align: suggestAlign, Classes: make([]Class, k)}
+	requested := 0.0
+	for i, s := range vals {
+		requested += float64(freq[i]) * float64(s)
+	}
+	kmax := min(suggestMaxClasses, len(vals))
+	kWant := kmax
+	for k := 1; k < kmax; k++ {
+		if _, _, waste := partition(vals, freq, k); waste <= requested/8 {
+			kWant = k
+			break
+		}
+	}
+	for k := kWant; k >= 1; k-- {
+		ends, share, _ := partition(vals, freq, k)
+		cfg := Config{Align: align, Classes: make([]Class, k)}
 		for i, e := range ends {
 			cfg.Classes[i] = Class{Size: vals[e], Count: 1}
 		}
@@ -90,7 +113,7 @@ func Suggest(sizes []int, budget int) (Config, error) {
 		scale(&cfg, share, budget)
 		return cfg, nil
 	}
-	need, err := RequiredSize(Config{Align: suggestAlign, Classes: []Class{{maxSize, 1}}})
+	need, err := RequiredSize(Config{Align: align, Classes: []Class{{maxSize, 1}}})
 	if err != nil {
 		return Config{}, err
 	}
@@ -110,8 +133,8 @@ func coarsen(s, b int) int {
 
 // partition splits the sorted sizes into k contiguous groups minimizing
 // Σ freq × (group max − size); it returns the index of each group's last
-// (largest) size and each group's total frequency.
-func partition(vals, freq []int, k int) (ends, share []int) {
+// (largest) size, each group's total frequency, and the total waste.
+func partition(vals, freq []int, k int) (ends, share []int, waste float64) {
 	n := len(vals)
 	// cost(i, j): waste of serving vals[i..j] with vals[j], from prefix
 	// sums of freq and freq×size.
@@ -155,7 +178,7 @@ func partition(vals, freq []int, k int) (ends, share []int) {
 		share[g] = int(pf[e+1] - pf[lo])
 		lo = e + 1
 	}
-	return ends, share
+	return ends, share, best[k-1][n-1]
 }
 
 // scale sets cfg's counts to max(1, ⌊f × share⌋) for the largest f whose

@@ -143,3 +143,27 @@ func TestSuggestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSuggestHugeSizes: sizes past 4 MiB raise Align so the size table
+// stays bounded, and the result still serves them.
+func TestSuggestHugeSizes(t *testing.T) {
+	sizes := []int{100, 8<<20 + 1}
+	cfg, err := Suggest(sizes, 40<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Align <= 8 {
+		t.Fatalf("got Align %d, want it raised above 8", cfg.Align)
+	}
+	p := newPool(t, cfg)
+	for _, s := range sizes {
+		b, err := p.Alloc(s)
+		if err != nil {
+			t.Fatalf("Alloc(%d): %v", s, err)
+		}
+		p.Free(b)
+	}
+	if err := p.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
