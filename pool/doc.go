@@ -200,7 +200,7 @@
 // Preset returns one of these tables (sizes in bytes; RequiredSize
 // includes all metadata and the alignment slack):
 //
-//	Audio: Align 16, CacheAligned, Concurrent; 368 KiB of blocks, RequiredSize 381631
+//	Audio: Align 16, CacheAligned, Concurrent; 368 KiB of blocks, RequiredSize 382847
 //	  size   64  256  1024  4096  16384
 //	  count 256  128    64    32      8
 //	64: MIDI and parameter-change events; 256: small control blocks and 64
@@ -212,7 +212,7 @@
 //	because blocks are often allocated on one thread and released on
 //	another, and the audio thread must never wait for a lock.
 //
-//	Robotics: Align 8, CacheAligned, Concurrent; 232 KiB of blocks, RequiredSize 252799
+//	Robotics: Align 8, CacheAligned, Concurrent; 232 KiB of blocks, RequiredSize 254463
 //	  size   32   64  128  256  512  2048  8192
 //	  count 256  256  128  128   64    32     8
 //	32 and 64: setpoints, joint commands and IMU samples, the
@@ -223,7 +223,7 @@
 //	CacheAligned because drivers, estimators and controllers run on
 //	different threads and pass messages between them.
 //
-//	Networking: Align 64, CacheAligned, Concurrent; 2.94 MiB of blocks, RequiredSize 3092607
+//	Networking: Align 64, CacheAligned, Concurrent; 2.94 MiB of blocks, RequiredSize 3093311
 //	  size   128  512  2048  9216
 //	  count 1024  512  1024    64
 //	128: ACKs and control frames (a minimum 64 B Ethernet frame plus

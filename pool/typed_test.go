@@ -140,19 +140,22 @@ func TestHotPathsDoNotAllocate(t *testing.T) {
 
 // presetFacts are the figures doc.go states for each preset.
 var presetFacts = map[UseCase]struct {
-	blockBytes  int
-	largest     int
-	concurrent  bool
-	cacheAlign  bool
-	maxRequired int
+	blockBytes int
+	largest    int
+	concurrent bool
+	cacheAlign bool
+	required   int // exact RequiredSize, as doc.go states it
 }{
-	Audio:      {blockBytes: 16384 + 32768 + 65536 + 131072 + 131072, largest: 16384, concurrent: true, cacheAlign: true, maxRequired: 400 << 10},
-	Robotics:   {blockBytes: 8192 + 16384 + 16384 + 32768 + 32768 + 65536 + 65536, largest: 8192, concurrent: true, cacheAlign: true, maxRequired: 256 << 10},
-	Networking: {blockBytes: 131072 + 262144 + 2097152 + 589824, largest: 9216, concurrent: true, cacheAlign: true, maxRequired: 3 << 20},
-	Embedded:   {blockBytes: 1024 + 2048 + 2048 + 2048 + 2048, largest: 256, concurrent: false, cacheAlign: false, maxRequired: 12 << 10},
+	Audio:      {blockBytes: 16384 + 32768 + 65536 + 131072 + 131072, largest: 16384, concurrent: true, cacheAlign: true, required: 382847},
+	Robotics:   {blockBytes: 8192 + 16384 + 16384 + 32768 + 32768 + 65536 + 65536, largest: 8192, concurrent: true, cacheAlign: true, required: 254463},
+	Networking: {blockBytes: 131072 + 262144 + 2097152 + 589824, largest: 9216, concurrent: true, cacheAlign: true, required: 3093311},
+	Embedded:   {blockBytes: 1024 + 2048 + 2048 + 2048 + 2048, largest: 256, concurrent: false, cacheAlign: false, required: 10799},
 }
 
 func TestPresets(t *testing.T) {
+	if need, _ := RequiredSize(DefaultConfig()); need != 429039 {
+		t.Fatalf("DefaultConfig RequiredSize: got %d, doc.go says 429039", need)
+	}
 	for _, u := range []UseCase{Audio, Robotics, Networking, Embedded} {
 		t.Run("preset="+u.String(), func(t *testing.T) {
 			cfg := Preset(u)
@@ -161,8 +164,8 @@ func TestPresets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if need > want.maxRequired {
-				t.Fatalf("RequiredSize %d, documented bound %d", need, want.maxRequired)
+			if need != want.required {
+				t.Fatalf("RequiredSize: got %d, doc.go says %d", need, want.required)
 			}
 			if cfg.Concurrent != want.concurrent || cfg.CacheAligned != want.cacheAlign {
 				t.Fatalf("got Concurrent %v CacheAligned %v, want %v %v", cfg.Concurrent, cfg.CacheAligned, want.concurrent, want.cacheAlign)
