@@ -1,5 +1,10 @@
 // Baseline "modernc": modernc.org/memory, the fastest Go off-heap malloc.
 
+// modernc.org/memory maps memory with unix mmap or VirtualAlloc; elsewhere
+// (wasip1) the baseline is not registered.
+
+//go:build unix || windows
+
 package targets
 
 import (

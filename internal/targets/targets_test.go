@@ -14,11 +14,18 @@ import (
 // versions of the built-in workloads, verified, and wants no fault and no
 // refused allocation (the spaces are sized for the workload).
 func TestEveryTargetReplaysCleanly(t *testing.T) {
-	for _, w := range workload.Builtin() {
+	// Four workloads cover every op kind and size range; the rest run in
+	// cmd/memkit's tests and in CI's bench -quick.
+	names := "churn-mixed,binary,random,realloc"
+	if testing.Short() {
+		names = "binary,realloc"
+	}
+	works, err := workload.Select(workload.Builtin(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range works {
 		tr := w.Make(true)
-		if testing.Short() && len(tr.Ops) > 5000 {
-			continue
-		}
 		plan := NewPlan(tr, 0)
 		for _, s := range All() {
 			t.Run(w.Name+"/"+s.Name, func(t *testing.T) {
