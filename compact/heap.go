@@ -251,8 +251,10 @@ func (h *Heap) makeRoom(need int) int32 {
 
 // Bytes returns the block's bytes (exactly the requested length, with no
 // spare capacity). The slice is valid until the next call that may move
-// blocks (Alloc, Free and Unpin under Eager, Realloc, Defragment, Reset),
-// or for as long as the block stays pinned.
+// blocks (under Lazy and Eager: Alloc and Realloc; under Eager also Free,
+// Unpin; under any policy: Realloc of this block, Defragment, Reset), or
+// for as long as the block stays pinned. Tracked slices are rewritten
+// instead.
 func (h *Heap) Bytes(hd Handle) ([]byte, error) {
 	s, err := h.lookup("bytes of", hd)
 	if err != nil {
