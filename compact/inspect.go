@@ -235,11 +235,3 @@ func (h *Heap) Check() error {
 	}
 	return nil
 }
-
-func (h *Heap) dumpBlocks(w io.Writer) {
-	fmt.Fprintf(w, "clean=%d\n", h.clean)
-	for s := h.tab[0].next; s != 0; s = h.tab[s].next {
-		e := &h.tab[s]
-		fmt.Fprintf(w, "slot=%d off=%#x cap=%d size=%d pins=%d gap=%d\n", s, e.off, e.cap, e.size, e.pins, h.gapAfter(s))
-	}
-}
