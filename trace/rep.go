@@ -22,6 +22,8 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// Error formats the error as "name:line: message" (or "line N: message"
+// without a name).
 func (e *SyntaxError) Error() string {
 	if e.Name != "" {
 		return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)

@@ -26,6 +26,7 @@ const (
 	CheckFailed                    // the target's own Check failed
 )
 
+// String names the fault: "corrupt", "overlap", ...
 func (p Problem) String() string {
 	switch p {
 	case Corrupt:
@@ -50,6 +51,7 @@ type VerifyError struct {
 	Msg     string
 }
 
+// Error formats the fault as "op N: problem: details".
 func (e *VerifyError) Error() string {
 	return fmt.Sprintf("op %d: %s: %s", e.Op, e.Problem, e.Msg)
 }
