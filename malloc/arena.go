@@ -22,6 +22,7 @@ import (
 // base, size, mem, heap, shard and npages are immutable after newArena.
 type arena struct {
 	starts   []uint64 // one bit per 16 bytes: a live block starts here
+	fstarts  []uint64 // one bit per 16 bytes: a free fit block starts here
 	pages    []*run   // page -> the run holding it, nil when free
 	base     uintptr  // address of mem[0]
 	size     uintptr  // bytes mapped
@@ -65,6 +66,7 @@ func (h *Heap) newArena(sh *shard) (*arena, error) {
 	np := len(mem) >> pageShift
 	a := &arena{
 		starts:   make([]uint64, (len(mem)>>alignShift+63)/64),
+		fstarts:  make([]uint64, (len(mem)>>alignShift+63)/64),
 		pages:    make([]*run, np),
 		base:     addrOf(mem),
 		size:     uintptr(len(mem)),
@@ -97,7 +99,7 @@ func (h *Heap) releaseArena(a *arena) error {
 	return err
 }
 
-func (a *arena) isFree(p int) bool { return a.freeMask[p/64]>>(p%64)&1 != 0 }
+func (a *arena) pageFree(p int) bool { return a.freeMask[p/64]>>(p%64)&1 != 0 }
 
 // nextFree returns the first free page at or after p, or npages.
 func (a *arena) nextFree(p int) int {
@@ -158,10 +160,10 @@ func (a *arena) take(p, k int, r *run) bool {
 // neighbours (0, 1 or 2) they merged with.
 func (a *arena) give(p, k int) int {
 	merged := 0
-	if p > 0 && a.isFree(p-1) {
+	if p > 0 && a.pageFree(p-1) {
 		merged++
 	}
-	if p+k < a.npages && a.isFree(p+k) {
+	if p+k < a.npages && a.pageFree(p+k) {
 		merged++
 	}
 	for i := p; i < p+k; i++ {

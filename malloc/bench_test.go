@@ -21,8 +21,30 @@ type impl struct {
 }
 
 var impls = []impl{
-	{"malloc", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
-		h, err := New(Config{})
+	{"malloc", mallocImpl(Config{})},
+	{"malloc-compact", mallocImpl(Config{Compact: true})},
+	{"modernc", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
+		var a memory.Allocator
+		return func(n int) []byte {
+				p, err := a.Malloc(n)
+				if err != nil {
+					b.Fatal(err)
+				}
+				return p
+			}, func(p []byte) {
+				if err := a.Free(p); err != nil {
+					b.Fatal(err)
+				}
+			}, func() { _ = a.Close() }
+	}},
+	{"go", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
+		return func(n int) []byte { return make([]byte, n) }, func([]byte) {}, func() {}
+	}},
+}
+
+func mallocImpl(cfg Config) func(b *testing.B) (func(int) []byte, func([]byte), func()) {
+	return func(b *testing.B) (func(int) []byte, func([]byte), func()) {
+		h, err := New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -42,24 +64,7 @@ var impls = []impl{
 				}
 				_ = h.Close()
 			}
-	}},
-	{"modernc", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
-		var a memory.Allocator
-		return func(n int) []byte {
-				p, err := a.Malloc(n)
-				if err != nil {
-					b.Fatal(err)
-				}
-				return p
-			}, func(p []byte) {
-				if err := a.Free(p); err != nil {
-					b.Fatal(err)
-				}
-			}, func() { _ = a.Close() }
-	}},
-	{"go", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
-		return func(n int) []byte { return make([]byte, n) }, func([]byte) {}, func() {}
-	}},
+	}
 }
 
 // churns are the AllocFree workloads, built once.
@@ -117,8 +122,8 @@ func utilization(name string, c workload.Churn) float64 {
 	steps := 4 * c.Live
 	var u float64
 	switch name {
-	case "malloc":
-		h, _ := New(Config{})
+	case "malloc", "malloc-compact":
+		h, _ := New(Config{Compact: name == "malloc-compact"})
 		u = replay(c, steps, func(n int) []byte { p, _ := h.Malloc(n); return p },
 			func(p []byte) { _ = h.Free(p) }, func() int64 { return h.mapped.Load() })
 		_ = h.Close()

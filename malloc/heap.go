@@ -46,6 +46,11 @@ type Config struct {
 	// Debug surrounds every block with guard bytes, poisons freed blocks and
 	// keeps them in a quarantine, to report overruns and writes after free.
 	Debug bool
+	// Compact serves requests of 1 KiB to 32 KiB by exact fit (16-byte
+	// granular blocks split and merged with both neighbours) instead of
+	// size-class slots: less memory (about 4 points more utilization on
+	// the AllocFree churns), slower (about 2x on a cache-resident churn).
+	Compact bool
 }
 
 // Heap is a malloc-style allocator over memory mapped from the OS. The
@@ -61,6 +66,8 @@ type Heap struct {
 	shardMask      uint32
 	concurrent     bool
 	debug          bool
+	compact        bool
+	slabMax        int // requests up to this many bytes go to slab classes
 	closed         atomic.Bool
 	arenaSize      int
 	largeThreshold int
@@ -80,7 +87,8 @@ type shard struct {
 	classes [numClasses]classState
 	arenas  []*arena
 	spare   []*run // run structs for reuse
-	cursor  int    // arena index where the last page search succeeded
+	fit     fitState
+	cursor  int // arena index where the last page search succeeded
 	stats   counters
 	h       *Heap
 	_       [64]byte // keep neighbouring shards' locks on separate cache lines
@@ -112,6 +120,8 @@ func New(cfg Config) (*Heap, error) {
 	h := &Heap{
 		concurrent:     cfg.Concurrent,
 		debug:          cfg.Debug,
+		compact:        cfg.Compact,
+		slabMax:        smallMax,
 		arenaSize:      cmp0(cfg.ArenaSize, DefaultArenaSize),
 		largeThreshold: cmp0(cfg.LargeThreshold, DefaultLargeThreshold),
 		large:          map[uintptr]*largeBlock{},
@@ -129,6 +139,9 @@ func New(cfg Config) (*Heap, error) {
 	}
 	if cfg.Debug {
 		h.dbg = newDebugState()
+	}
+	if cfg.Compact {
+		h.slabMax = fitMin
 	}
 	return h, nil
 }
@@ -187,7 +200,7 @@ func (h *Heap) Malloc(n int) ([]byte, error) {
 
 // malloc is Malloc without Debug; fresh reports that b reads as zero.
 func (h *Heap) malloc(n int) (b []byte, fresh bool, err error) {
-	if uint(n) <= smallMax && n < h.largeThreshold {
+	if uint(n) <= uint(h.slabMax) && n < h.largeThreshold {
 		c := sizeToClass[(n+align-1)>>alignShift]
 		sh := h.pickShard()
 		cl := &sh.classes[c]
@@ -222,7 +235,27 @@ func (h *Heap) malloc(n int) (b []byte, fresh bool, err error) {
 		h.unlock(sh)
 		return a.mem[off : int(off)+n : off+sz], fresh, nil
 	}
+	if h.compact && uint(n) <= fitMax && n < h.largeThreshold {
+		return h.mallocFit(n)
+	}
 	return h.mallocBig(n)
+}
+
+// mallocFit serves an exact-fit request.
+func (h *Heap) mallocFit(n int) ([]byte, bool, error) {
+	sh := h.pickShard()
+	a, off, size, err := sh.fitMalloc(uint32(n+align-1) &^ (align - 1))
+	if err != nil {
+		h.unlock(sh)
+		return nil, false, fmt.Errorf("malloc: malloc(%d): %w", n, err)
+	}
+	st := &sh.stats
+	st.allocs++
+	st.live++
+	st.bytesAllocated += uint64(size)
+	st.inUse += int64(size)
+	h.unlock(sh)
+	return a.mem[off : int(off)+n : off+size], false, nil
 }
 
 // mallocBig serves medium (a run of pages) and large (own mapping) requests.
@@ -396,7 +429,10 @@ func (a *arena) locate(addr uintptr, op string) (block, error) {
 		return block{a: a, r: a.pages[off>>pageShift], off: off}, nil
 	}
 	r := a.pages[off>>pageShift]
-	if r != nil && off&(align-1) == 0 && off >= r.start && off < r.bump && (off-r.start)%r.size == 0 {
+	if r != nil && r.class == fitClass && off&(align-1) == 0 && a.isFree(off) {
+		return block{}, fmt.Errorf("malloc: %s %#x: %w", op, addr, memkit.ErrDoubleFree)
+	}
+	if r != nil && r.class != fitClass && off&(align-1) == 0 && off >= r.start && off < r.bump && (off-r.start)%r.size == 0 {
 		return block{}, fmt.Errorf("malloc: %s %#x: %w", op, addr, memkit.ErrDoubleFree)
 	}
 	return block{}, fmt.Errorf("malloc: %s %#x: not the start of a live block: %w", op, addr, memkit.ErrInvalidFree)
@@ -439,6 +475,14 @@ func (h *Heap) free(addr uintptr, op string) error {
 	st := &sh.stats
 	st.frees++
 	st.live--
+	if r.class == fitClass {
+		size := a.fitSize(r, off)
+		st.bytesFreed += uint64(size)
+		st.inUse -= int64(size)
+		sh.fitFree(r, off, size)
+		h.unlock(sh)
+		return nil
+	}
 	st.bytesFreed += uint64(r.size)
 	st.inUse -= int64(r.size)
 	if r.class < 0 {
@@ -476,6 +520,9 @@ func (h *Heap) UsableSize(b []byte) (int, error) {
 		bl, err := a.locate(addr, "usable size")
 		if err != nil {
 			return 0, err
+		}
+		if bl.r.class == fitClass {
+			return int(a.fitSize(bl.r, bl.off)), nil
 		}
 		return int(bl.r.size), nil
 	}
@@ -570,6 +617,26 @@ func (h *Heap) resizeInPlace(addr uintptr, n int) ([]byte, int, error) {
 		return nil, 0, err
 	}
 	r := bl.r
+	if r.class == fitClass {
+		size := a.fitSize(r, bl.off)
+		if n > fitMax || n >= h.largeThreshold {
+			if n <= int(size) {
+				return a.mem[bl.off : int(bl.off)+n : bl.off+size], int(size), nil
+			}
+			return nil, int(size), nil
+		}
+		ns := sh.fitResize(r, bl.off, size, uint32(n+align-1)&^(align-1))
+		if int(ns) < n {
+			return nil, int(size), nil
+		}
+		sh.stats.inUse += int64(ns) - int64(size)
+		if ns > size {
+			sh.stats.bytesAllocated += uint64(ns - size)
+		} else {
+			sh.stats.bytesFreed += uint64(size - ns)
+		}
+		return a.mem[bl.off : int(bl.off)+n : bl.off+ns], int(ns), nil
+	}
 	size := int(r.size)
 	if r.class >= 0 || n >= h.largeThreshold {
 		if n <= size {

@@ -121,6 +121,21 @@ func corrupt(format string, args ...any) error {
 func (sh *shard) check(mapped *int64) error {
 	var live, inUse int64
 	runs := map[*run]bool{}
+	freeRefs := map[fitRef]bool{}
+	fitFree := 0
+	for c, l := range sh.fit.lists {
+		if (len(l) > 0) != sh.fit.mask.Has(fitClasses, c) {
+			return corrupt("fit class %d: %d blocks, bitmap disagrees", c, len(l))
+		}
+		for _, ref := range l {
+			if fitClasses.Down(uint64(ref.size>>alignShift)) != c {
+				return corrupt("fit block %#x+%d filed in class %d", ref.off, ref.size, c)
+			}
+			if ref.valid() {
+				freeRefs[ref] = true
+			}
+		}
+	}
 	for _, a := range sh.arenas {
 		*mapped += int64(a.size)
 		if lookup(a.base) != a || lookup(a.base+a.size-1) != a {
@@ -129,7 +144,7 @@ func (sh *shard) check(mapped *int64) error {
 		nfree := 0
 		for p := 0; p < a.npages; {
 			r := a.pages[p]
-			if (r == nil) != a.isFree(p) {
+			if (r == nil) != a.pageFree(p) {
 				return corrupt("arena %#x page %d: free bit and owner disagree", a.base, p)
 			}
 			if r == nil {
@@ -145,6 +160,17 @@ func (sh *shard) check(mapped *int64) error {
 				if q >= a.npages || a.pages[q] != r {
 					return corrupt("arena %#x page %d: run of %d pages broken", a.base, q, r.pages)
 				}
+			}
+			if r.class == fitClass {
+				used, bytes, nfreeBlocks, err := a.checkFit(r, freeRefs)
+				if err != nil {
+					return err
+				}
+				fitFree += nfreeBlocks
+				live += int64(used)
+				inUse += bytes
+				p += int(r.pages)
+				continue
 			}
 			if r.end > r.start+r.pages<<pageShift || r.bump > r.end || r.bump < r.start {
 				return corrupt("arena %#x run at page %d: bounds", a.base, p)
@@ -203,6 +229,9 @@ func (sh *shard) check(mapped *int64) error {
 			}
 		}
 	}
+	if fitFree != len(freeRefs) || fitFree != sh.fit.nfree {
+		return corrupt("%d free fit blocks in runs, %d in the lists, counter says %d", fitFree, len(freeRefs), sh.fit.nfree)
+	}
 	for c := range sh.classes {
 		for _, r := range sh.classes[c].partial {
 			if !runs[r] || int(r.class) != c {
@@ -214,6 +243,38 @@ func (sh *shard) check(mapped *int64) error {
 		return corrupt("recount %d blocks, %d bytes; counters %d blocks, %d bytes", live, inUse, sh.stats.live, sh.stats.inUse)
 	}
 	return nil
+}
+
+// checkFit walks the blocks of fit run r, checking that they tile it, that
+// no two free blocks touch and that every free one is listed.
+func (a *arena) checkFit(r *run, listed map[fitRef]bool) (used uint32, bytes int64, free int, err error) {
+	end := r.start + r.pages<<pageShift
+	prevFree := false
+	for off := r.start; off < end; {
+		live, fr := a.isStart(off), a.isFree(off)
+		if live == fr {
+			return 0, 0, 0, corrupt("arena %#x fit run: offset %#x is live=%v free=%v", a.base, off, live, fr)
+		}
+		size := a.fitSize(r, off)
+		if fr {
+			if prevFree {
+				return 0, 0, 0, corrupt("arena %#x fit run: free blocks touch at %#x", a.base, off)
+			}
+			if !listed[fitRef{a: a, off: off, size: size}] {
+				return 0, 0, 0, corrupt("arena %#x fit run: free block %#x+%d not listed", a.base, off, size)
+			}
+			free++
+		} else {
+			used++
+			bytes += int64(size)
+		}
+		prevFree = fr
+		off += size
+	}
+	if used != r.used {
+		return 0, 0, 0, corrupt("arena %#x fit run: %d live blocks, counter says %d", a.base, used, r.used)
+	}
+	return used, bytes, free, nil
 }
 
 // Reset frees every block at once. Arenas stay mapped for reuse (their
@@ -250,7 +311,14 @@ func (sh *shard) reset() {
 			sh.spare = append(sh.spare, r)
 		}
 		clear(a.starts)
+		clear(a.fstarts)
 	}
+	for c := range sh.fit.lists {
+		clear(sh.fit.lists[c])
+		sh.fit.lists[c] = sh.fit.lists[c][:0]
+	}
+	sh.fit.mask.Reset()
+	sh.fit.runs, sh.fit.entries, sh.fit.nfree = 0, 0, 0
 	for c := range sh.classes {
 		clear(sh.classes[c].partial)
 		sh.classes[c].partial = sh.classes[c].partial[:0]
@@ -297,6 +365,22 @@ func (h *Heap) Trim() error {
 }
 
 func (sh *shard) trim() error {
+	for c := range sh.fit.lists {
+		for i := 0; i < len(sh.fit.lists[c]); {
+			ref := sh.fit.lists[c][i]
+			r := ref.a.pages[ref.off>>pageShift]
+			if ref.valid() && ref.off == r.start && ref.size == r.pages<<pageShift {
+				sh.fit.lists[c][i] = sh.fit.lists[c][len(sh.fit.lists[c])-1]
+				sh.fit.lists[c] = sh.fit.lists[c][:len(sh.fit.lists[c])-1]
+				sh.fit.entries--
+				sh.fit.remove(ref.a, ref.off)
+				sh.fit.runs--
+				sh.freeRun(r)
+				continue
+			}
+			i++
+		}
+	}
 	for c := range sh.classes {
 		cl := &sh.classes[c]
 		for i := 0; i < len(cl.partial); {
@@ -309,6 +393,7 @@ func (sh *shard) trim() error {
 			i++
 		}
 	}
+	sh.fit.compact()
 	var errs []error
 	kept := sh.arenas[:0]
 	for _, a := range sh.arenas {

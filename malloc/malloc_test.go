@@ -122,6 +122,7 @@ var modes = []struct {
 	{"plain", Config{}},
 	{"small-arena", Config{ArenaSize: 64 << 10, LargeThreshold: 40 << 10}},
 	{"concurrent", Config{Concurrent: true}},
+	{"compact", Config{Compact: true}},
 	{"debug", Config{Debug: true}},
 }
 
