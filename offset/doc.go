@@ -1,0 +1,139 @@
+// Package offset allocates ranges of an external address space (SPI RAM, a
+// GPU or DMA heap, free space in a file) and keeps all of its bookkeeping
+// in ordinary Go memory, apart from the space it manages. It hands out
+// offsets; it never reads or writes the space itself.
+//
+// # Glossary
+//
+//   - space: the managed range [0, Size), Size a multiple of Align (Config.Size
+//     is rounded down) and at most 1<<62 bytes.
+//   - block: a range of the space, free or live. Blocks tile the space in
+//     address order; every block starts and ends on a multiple of Align.
+//   - node: the 24-byte metadata record of one block, in a flat []node
+//     indexed by uint32 (index 0 is "none"). Fields: the block's offset with
+//     a free bit, the indexes of its address neighbours (prev, next), and
+//     two policy links (a, b). A block's size is not stored: it is the next
+//     block's offset minus its own.
+//   - node budget: Config.MaxNodes. With a budget, every node is allocated
+//     by New and nothing else allocates Go memory on success; without one,
+//     the node table doubles when full.
+//   - class: GoodFit's size class, internal/sizeclass with 32 classes per
+//     power of two over sizes in units of Align. A free block is filed
+//     under Down(size), the largest class whose smallest member is ≤ size.
+//   - index: GoodFit's open-addressed hash table from a block's offset to
+//     its node (3/2 uint32 slots per node, linear probing, backward-shift
+//     deletion).
+//   - treap: FirstFit's binary search tree of every block, ordered by
+//     offset, heap-ordered by a hash of the node index, with maxf[i] = the
+//     largest free block in i's subtree.
+//
+// # Choosing a policy
+//
+// GoodFit (the default) is O(1) per Alloc and Free whatever the number of
+// blocks: pick it for throughput. FirstFit always returns the lowest offset
+// that fits, in O(log n): pick it to keep a file or a device's upper part
+// empty, or when placement must be predictable.
+//
+// # Alloc (GoodFit)
+//
+//  1. Round the size up to Align (0 or larger than the space:
+//     ErrInvalidSize). Let c = Down(size/Align).
+//  2. Take the head of class c's list if it fits. A block of exactly the
+//     request lies in class c, below the classes a rounded-up search
+//     starts from; looking here first is what keeps uniform sizes that fall
+//     between classes from wasting a third of the space (OffsetAllocator's
+//     known hole).
+//  3. Else ask the bitmap for the first non-empty class at or above
+//     Up(size/Align) and take its head: every block there fits.
+//  4. Else look at up to 16 more blocks of class c. None fits: fail with
+//     ErrOutOfMemory, or ErrNoMetadata when the node budget is spent.
+//  5. Unlink the block from its list. If it is larger than the request and
+//     a node is free, the rest becomes a new free block after it (indexed
+//     and filed under its class); with no node left, the caller gets the
+//     whole block (Stats.WholeBlocks counts these).
+//
+// # Alloc (FirstFit)
+//
+//  1. Round as above. If the treap root's maxf is below the size, fail.
+//  2. Descend: go left while the left subtree's maxf fits; else take this
+//     node if it is free and fits; else go right. The first block found is
+//     the lowest-addressed fit. Record the path.
+//  3. Split: a new node takes the live front of the block and the old node
+//     keeps the free rest, so the old node's place in the treap stays
+//     valid. The new node is attached as the old one's in-order
+//     predecessor, rotated up to its heap position, and maxf is recomputed
+//     along the recorded path (stopping once a value does not change).
+//
+// # Free (both)
+//
+//  1. Reject offsets past the end or not a multiple of Align
+//     (ErrInvalidFree).
+//  2. Find the node: GoodFit probes the index (O(1) expected), FirstFit
+//     descends the treap (O(log n)), recording the path. No block starts
+//     there: ErrInvalidFree; a free block does: ErrDoubleFree. A failed
+//     Free changes nothing.
+//  3. Mark the block free and merge it at once with a free previous and a
+//     free next neighbour: merged-away nodes leave the address chain, the
+//     index or treap and go back to the unused-node list.
+//  4. File the merged block: GoodFit pushes it on its class's list (last in,
+//     first out); FirstFit repairs maxf along the recorded path.
+//
+// # AllocAligned
+//
+// A request with an alignment above Align searches for size+align-Align
+// bytes, so that any padding fits, and falls back to checking a few
+// candidates of the request's own size. The padding before the aligned
+// offset stays a free block when a node is available; otherwise it is
+// absorbed into the live block before it (whose SizeOf grows). An aligned
+// request may therefore fail, or use a higher block than FirstFit's lowest
+// fit, when only a tight block would do.
+//
+// # Metadata layout and cost
+//
+// Per node slot (Stats.NodeCap of them): GoodFit 24 bytes of node + 6 bytes
+// of index = 30 bytes; FirstFit 24 bytes of node + 8 bytes of maxf = 32
+// bytes. GoodFit adds 7.5 KiB of list heads and a 520-byte bitmap, once.
+// Stats.MetadataBytes counts the capacity of every slice. Nothing holds a Go
+// pointer, so the GC never scans the metadata. A fixed budget needs at
+// most one node per block: n live blocks need at most 2n+1 nodes (free
+// blocks never touch, so they are at most one more than the live ones).
+//
+// # Alignment and zeroing
+//
+// Every offset and every block size is a multiple of Align (default 16;
+// any power of two, 1 included); AllocAligned raises that per call. Sizes
+// round up to Align, so SizeOf reports the rounded size (or more, for a
+// whole-block handout or absorbed padding). The allocator never touches the
+// space, so nothing is zeroed: the caller owns the contents.
+//
+// # Complexity
+//
+// GoodFit: Alloc, AllocAligned and Free O(1) (hash lookups expected O(1));
+// Stats O(blocks in the largest class). FirstFit: Alloc and Free O(log n)
+// expected for n blocks. Both: Check, Walk, MarshalBinary O(n);
+// UnmarshalBinary O(n) for GoodFit, O(n log n) for FirstFit; Reset O(index
+// size). A growing node table doubles, so its cost is amortized O(1).
+//
+// # Errors
+//
+// Errors wrap memkit's sentinels (test with errors.Is) and name the values
+// involved: "offset: free 0x1f0: not the start of a block: memkit: invalid
+// free". A failed Alloc returns an *Error owned by the Allocator, so the
+// out-of-memory path allocates nothing; it is overwritten by the next
+// failure (Locked returns copies).
+//
+// # Snapshots
+//
+// MarshalBinary writes the configuration, the counters and each block's
+// size and state (a varint per block). UnmarshalBinary validates all of it
+// (sizes tile the space, no unmerged free neighbours, the budget holds the
+// blocks, no trailing bytes) and runs Check before it replaces anything;
+// bad input returns ErrCorrupt. A restored FirstFit allocator makes the
+// same choices as the original; a restored GoodFit one may pick other
+// blocks of the same class, since list order is not saved.
+//
+// # Concurrency
+//
+// An Allocator is not safe for concurrent use: calls must be serialized by
+// the caller. Locked wraps one in a mutex and has the same methods.
+package offset
