@@ -352,10 +352,11 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 // Alloc). The padding between the free block's start and the aligned offset
 // stays a free block when a node is available for it; otherwise it is
 // absorbed into the live block before it, whose SizeOf grows by the padding.
-// A search looks for a block of size+align-Align bytes, so that any padding
-// fits; when none is found, GoodFit and FirstFit look no further than
-// GoodFit's fallback candidates (see doc.go). An align that is not a power
-// of two, or above 1<<62, is memkit.ErrInvalidSize.
+// The search looks for a block of size+align-Align bytes, so that any
+// padding fits, then checks a few blocks of the request's own size (see
+// doc.go): a tight aligned fit deeper in the structures can be missed. An
+// align that is not a power of two, or above 1<<62, is
+// memkit.ErrInvalidSize.
 func (a *Allocator) AllocAligned(size, align uint64) (Offset, error) {
 	if align <= a.align {
 		if align == 0 || align&(align-1) != 0 {

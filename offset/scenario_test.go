@@ -614,3 +614,49 @@ func TestErrorMessages(t *testing.T) {
 		t.Fatalf("message %q, want %q", got, want)
 	}
 }
+
+// TestLockedConcurrent hammers a Locked from several goroutines (run with
+// -race); every goroutine frees what it allocated.
+func TestLockedConcurrent(t *testing.T) {
+	l, err := NewLocked(Config{Size: 1 << 20, MaxNodes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func(g int) {
+			r := rand.New(rand.NewPCG(uint64(g), 11))
+			var offs []Offset
+			for i := 0; i < 2000; i++ {
+				if len(offs) > 0 && r.IntN(2) == 0 {
+					j := r.IntN(len(offs))
+					if err := l.Free(offs[j]); err != nil {
+						done <- err
+						return
+					}
+					offs = slices.Delete(offs, j, j+1)
+				} else if off, err := l.Alloc(1 + r.Uint64N(2048)); err == nil {
+					offs = append(offs, off)
+				}
+			}
+			for _, off := range offs {
+				if err := l.Free(off); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if s := l.Stats(); s.Live != 0 || s.Free != s.Size {
+		t.Fatalf("after all goroutines freed: %+v", s)
+	}
+}
