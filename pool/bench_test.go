@@ -283,3 +283,29 @@ func percentile(hist []uint64, q float64) int64 {
 	}
 	return int64(len(hist) - 1)
 }
+
+// BenchmarkClock is the cost of one read of the operation clock (the TSC
+// where available) and of the portable monotonic clock (time.Since): what
+// Stats adds, twice per operation.
+func BenchmarkClock(b *testing.B) {
+	b.Run("clock=op", func(b *testing.B) {
+		cpu0 := cpuTime()
+		var s int64
+		for range b.N {
+			s += now()
+		}
+		sinkTicks = s
+		reportCPU(b, cpu0)
+	})
+	b.Run("clock=monotonic", func(b *testing.B) {
+		cpu0 := cpuTime()
+		var s int64
+		for range b.N {
+			s += monoNow()
+		}
+		sinkTicks = s
+		reportCPU(b, cpu0)
+	})
+}
+
+var sinkTicks int64
