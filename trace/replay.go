@@ -131,6 +131,7 @@ type Result struct {
 	NsPerOp  float64         // median pass time / ops
 	Samples  []float64       // ns per op of each timed batch, all passes
 	Latency  Latency         // quantiles of Samples
+	PerRun   []Latency       // quantiles of each timed pass's samples
 	Timeline []Point         // memory use over the verified pass
 	PeakMap  *Map            // live spans at peak live bytes (timed pass); nil when not asked or not timed
 	EndMap   *Map            // live spans at the end, or before the final frees (verified pass); nil when not asked
@@ -196,7 +197,9 @@ func Replay(t *Trace, a Target, opts Options) (Result, error) {
 		if opts.Maps && run == 0 {
 			snap = peakOp
 		}
+		from := len(r.Samples)
 		el, m, err := timedPass(t.Ops, slotOf, nslots, tg, opts.Batch, snap, &r.Samples)
+		r.PerRun = append(r.PerRun, Quantiles(r.Samples[from:]))
 		if c, ok := tg.(interface{ Close() error }); ok {
 			c.Close()
 		}

@@ -209,7 +209,8 @@ func printJSON(w io.Writer, rows []row) error {
 }
 
 // printBenchfmt writes one Go benchmark line per timed pass, which
-// benchstat reads: iterations are the trace's ops.
+// benchstat reads: iterations are the trace's ops, and the percentiles
+// are those of that pass.
 func printBenchfmt(w io.Writer, cmd string, rows []row) {
 	fmt.Fprintf(w, "goos: %s\ngoarch: %s\npkg: github.com/memkit/memkit/cmd/memkit\n", runtime.GOOS, runtime.GOARCH)
 	for _, r := range rows {
@@ -217,8 +218,12 @@ func printBenchfmt(w io.Writer, cmd string, rows []row) {
 			continue
 		}
 		name := fmt.Sprintf("Benchmark%s/workload=%s/impl=%s", cmd, benchName(r.Workload), benchName(r.Alloc))
-		for _, t := range r.RunNs {
-			fmt.Fprintf(w, "%s\t%d\t%.2f ns/op\t%.1f p50-ns\t%.1f p99-ns\t%.1f max-ns", name, r.Ops, float64(t)/float64(r.Ops), r.P50, r.P99, r.Max)
+		for i, t := range r.RunNs {
+			q := trace.Latency{P50: r.P50, P99: r.P99, Max: r.Max}
+			if i < len(r.result.PerRun) {
+				q = r.result.PerRun[i]
+			}
+			fmt.Fprintf(w, "%s\t%d\t%.2f ns/op\t%.1f p50-ns\t%.1f p99-ns\t%.1f max-ns", name, r.Ops, float64(t)/float64(r.Ops), q.P50, q.P99, q.Max)
 			if r.footprintKnown && r.Utilization > 0 {
 				fmt.Fprintf(w, "\t%.2f util-%%", 100*r.Utilization)
 			}
