@@ -264,6 +264,11 @@ func (h *latencyHist) report(b *testing.B, prefix string) {
 		slow += h.n[t]
 	}
 	b.ReportMetric(float64(slow)/(ns(h.total)/1e9), prefix+"slow/s")
+	var count uint64
+	for _, n := range h.n {
+		count += n
+	}
+	b.ReportMetric(float64(slow)/float64(count)*1e6, prefix+"slow/Mregion")
 }
 
 // percentile returns the smallest bucket at or below which a fraction q of
