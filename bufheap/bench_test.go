@@ -1,4 +1,4 @@
-// Benchmarks: the shared free-one/alloc-one churn, with profiling off and on.
+// Benchmarks: the shared free-one/alloc-one churn, with profiling off and on, and baselines.
 
 package bufheap
 
@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"testing"
+
+	"modernc.org/memory"
 
 	"github.com/memkit/memkit/internal/workload"
 )
@@ -16,6 +18,19 @@ var (
 	benchSize = 256 << 20
 )
 
+// allocator is the body every impl runs.
+type allocator interface {
+	Alloc(n int) ([]byte, error)
+	Free(b []byte) error
+}
+
+// modernc is the baseline from ANCHORS.md (measured there at 15/34/89 ns
+// for live=1000/10000/100000): it calibrates figures taken on a loaded host.
+type modernc struct{ a memory.Allocator }
+
+func (m *modernc) Alloc(n int) ([]byte, error) { return m.a.Malloc(n) }
+func (m *modernc) Free(b []byte) error         { return m.a.Free(b) }
+
 func BenchmarkAllocFree(b *testing.B) {
 	if benchBuf == nil {
 		benchBuf = newGuarded(benchSize, 0).buf()
@@ -25,26 +40,85 @@ func BenchmarkAllocFree(b *testing.B) {
 			benchBuf[i] = 1
 		}
 	}
-	for _, impl := range []string{"bufheap", "bufheap-profiled"} {
+	for _, impl := range []string{"bufheap", "bufheap-profiled", "modernc"} {
 		for _, live := range []int{1000, 10000, 100000} {
 			c := workload.NewChurn(1, live, 1, 4096, 1<<16)
 			b.Run(fmt.Sprintf("impl=%s/%s", impl, c.Name), func(b *testing.B) {
-				cfg := Config{}
-				if impl == "bufheap-profiled" {
-					cfg.Profile = io.Discard
-				}
-				h, err := New(benchBuf, cfg)
-				if err != nil {
-					b.Fatal(err)
+				var a allocator
+				var h *Heap
+				switch impl {
+				case "modernc":
+					m := &modernc{}
+					defer m.a.Close()
+					a = m
+				default:
+					cfg := Config{}
+					if impl == "bufheap-profiled" {
+						cfg.Profile = io.Discard
+					}
+					var err error
+					if h, err = New(benchBuf, cfg); err != nil {
+						b.Fatal(err)
+					}
+					a = h
 				}
 				slots := make([][]byte, live)
+				var err error
 				for i, n := range c.Initial {
-					if slots[i], err = h.Alloc(int(n)); err != nil {
+					if slots[i], err = a.Alloc(int(n)); err != nil {
 						b.Fatal(err)
 					}
 				}
 				b.ReportAllocs()
+				cpu0, cpuOK := cpuTime()
 				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					j := i & c.Mask
+					v := c.Victims[j]
+					if err := a.Free(slots[v]); err != nil {
+						b.Fatal(err)
+					}
+					if slots[v], err = a.Alloc(int(c.Sizes[j])); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				// On a shared host wall time includes waiting for a CPU;
+				// the process's CPU time per op does not.
+				if cpu1, ok := cpuTime(); ok && cpuOK {
+					b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+				}
+				if h != nil {
+					s := h.Stats()
+					b.ReportMetric(100*float64(s.AllocatedSize)/float64(s.TotalSize-s.FreeSize), "util-%")
+				}
+				sink = slots[0]
+				for _, s := range slots {
+					a.Free(s)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkProfilingOff compares the public calls with profiling off (one
+// nil check each) with the core they wrap, which has no profiling code at
+// all, on a cache-hot churn of 64-byte blocks where any overhead would show.
+func BenchmarkProfilingOff(b *testing.B) {
+	c := workload.Fixed(1, 1000, 64, 1<<12)
+	for _, path := range []string{"core", "public"} {
+		b.Run("path="+path, func(b *testing.B) {
+			h, err := New(newGuarded(1<<20, 0).buf(), Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			slots := make([][]byte, c.Live)
+			for i, n := range c.Initial {
+				slots[i], _ = h.Alloc(int(n))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			if path == "public" {
 				for i := 0; i < b.N; i++ {
 					j := i & c.Mask
 					v := c.Victims[j]
@@ -55,11 +129,27 @@ func BenchmarkAllocFree(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				b.StopTimer()
-				s := h.Stats()
-				b.ReportMetric(100*float64(s.AllocatedSize)/float64(s.TotalSize-s.FreeSize), "util-%")
-				sink = slots[0]
-			})
-		}
+			} else {
+				for i := 0; i < b.N; i++ {
+					j := i & c.Mask
+					v := c.Victims[j]
+					off, _ := offsetIn(h.buf, slots[v])
+					ch, hv, err := h.live(off, "free")
+					if err == nil {
+						err = h.free(ch, hv)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					ch, units, err := h.alloc(int(c.Sizes[j]))
+					if err != nil {
+						b.Fatal(err)
+					}
+					slots[v] = h.block(ch, int(c.Sizes[j]), units)
+				}
+			}
+			b.StopTimer()
+			sink = slots[0]
+		})
 	}
 }

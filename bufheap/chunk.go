@@ -17,8 +17,20 @@ func unitsOf(v uint64) uint64 { return v >> unitShift }
 
 // chunk reads and validates the header at pos: the position is a chunk
 // boundary inside the chunk area, the seal matches, and the size keeps the
-// chunk inside it (the sentinel at end has size 0 and is allocated).
+// chunk inside it (the sentinel at end has size 0 and is allocated). The
+// common case is small enough to be inlined; the rest is chunkSlow.
 func (h *Heap) chunk(pos int) (uint64, error) {
+	if off := pos - h.g.first; off >= 0 && pos < h.g.end && off&(1<<h.shift-1) == 0 {
+		w := le.Uint64(h.buf[pos:])
+		v := w & hdrValMask
+		if u := v >> unitShift; w == sealHdr(pos, v) && u >= h.minU && u <= uint64(h.g.end-pos)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
+			return v, nil
+		}
+	}
+	return h.chunkSlow(pos)
+}
+
+func (h *Heap) chunkSlow(pos int) (uint64, error) {
 	if pos < h.g.first || pos > h.g.end || (pos-h.g.first)&(1<<h.shift-1) != 0 {
 		return 0, corruptAt(pos, "not a chunk position")
 	}
