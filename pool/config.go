@@ -10,6 +10,7 @@ import (
 )
 
 // Class is one fixed-size pool inside a Pool: Count blocks of Size bytes.
+// The zero Class is invalid (New refuses Size or Count below 1).
 type Class struct {
 	Size  int // bytes per block, rounded up to Config.Align by New
 	Count int // blocks, at least 1
@@ -93,7 +94,7 @@ const (
 
 const magic = 0x6d656d6b_706f6f6c // "memkpool"
 
-// UseCase names a typical workload for Preset.
+// UseCase names a typical workload for Preset. Its zero value is Audio.
 type UseCase int
 
 // The workloads Preset knows. doc.go explains each table.
@@ -104,6 +105,7 @@ const (
 	Embedded
 )
 
+// String returns the use case's lower-case name ("audio", ...).
 func (u UseCase) String() string {
 	switch u {
 	case Audio:

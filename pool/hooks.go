@@ -18,7 +18,7 @@ type Event struct {
 // hook's business. In Concurrent mode hooks run concurrently and must be
 // safe for that. An OnFree hook must not touch the block: by the time it
 // runs, another goroutine may own it. Failed operations call no hook. A
-// nil field is skipped.
+// nil field is skipped; the zero Hooks calls nothing.
 type Hooks struct {
 	OnAlloc func(Event)
 	OnFree  func(Event)
