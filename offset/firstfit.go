@@ -107,7 +107,7 @@ func (a *Allocator) treeErase(t uint32, key uint64) uint32 {
 // treeTouch recomputes maxf on the path from t down to the block keyed key
 // (which must be in t), after that block's size or state changed.
 func (a *Allocator) treeTouch(t uint32, key uint64) {
-	var path [64]uint32
+	path := &a.touch
 	n := 0
 	for t != 0 {
 		if n == len(path) {

@@ -148,10 +148,11 @@ type Allocator struct {
 	index  index            // every block by offset
 
 	// FirstFit
-	root uint32          // treap root
-	maxf []uint64        // maxf[i]: largest free block in the subtree of i (0 for the nil node)
-	path [maxPath]uint32 // root-to-node path of the last treeFindPath
-	plen int             // entries in path; -1 when the path was deeper than maxPath
+	root  uint32          // treap root
+	maxf  []uint64        // maxf[i]: largest free block in the subtree of i (0 for the nil node)
+	path  [maxPath]uint32 // root-to-node path of the last treeFindPath
+	plen  int             // entries in path; -1 when the path was deeper than maxPath
+	touch [maxPath]uint32 // treeTouch's path (a.path may still be in use)
 
 	spare uint32 // first unused node, linked through node.next
 	used  uint32 // nodes[1:used] have been handed out at least once
