@@ -36,7 +36,8 @@ type row struct {
 	FirstFailure   string  `json:"first_failure,omitempty"`
 	Moves          uint64  `json:"moves,omitempty"`
 	Error          string  `json:"verify_error,omitempty"`
-	RunNs          []int64 `json:"run_ns,omitempty"` // total time of each timed pass
+	Skipped        string  `json:"skipped,omitempty"` // why the allocator could not be set up for the workload
+	RunNs          []int64 `json:"run_ns,omitempty"`  // total time of each timed pass
 	result         trace.Result
 	verifyFailed   bool
 	footprintKnown bool
@@ -68,8 +69,10 @@ func measure(jobs []job, specs []targets.Spec, o measureOpts, progress *progress
 			r := row{Workload: j.name, Alloc: s.Name, Baseline: s.Baseline}
 			tg, err := s.New(plan)
 			if err != nil {
-				r.Error = fmt.Sprintf("new: %v", err)
-				r.verifyFailed = true
+				// Not a failed check: this allocator cannot be set up
+				// for this workload (a buffer too large, a size it
+				// does not serve).
+				r.Skipped = err.Error()
 				rows = append(rows, r)
 				continue
 			}
@@ -139,8 +142,11 @@ func printTable(w io.Writer, rows []row) {
 			name += "*"
 		}
 		failed := fmt.Sprint(r.Failed)
-		if r.verifyFailed {
+		switch {
+		case r.verifyFailed:
 			failed = "FAULT"
+		case r.Skipped != "":
+			failed = "skipped"
 		}
 		cells = append(cells, []string{r.Workload, name, fmt.Sprint(r.Ops), ns(r.NsPerOp), ns(r.P50), ns(r.P99), ns(r.P999), ns(r.Max), util, meta, failed})
 	}
@@ -174,10 +180,14 @@ func printTable(w io.Writer, rows []row) {
 			fmt.Fprintln(w)
 		}
 	}
-	fmt.Fprintln(w, "\nns/op: median of the timed passes; p50..max: ns per op over batches of ops; util: peak live bytes / peak footprint; * baseline")
+	fmt.Fprintln(w, "\nns/op: median of the timed passes; p50..max: ns per op over batches of ops; util: peak live bytes /")
+	fmt.Fprintln(w, "peak footprint; meta/blk: bookkeeping bytes per live block near the peak; failed: allocations refused; * baseline")
 	for _, r := range rows {
-		if r.verifyFailed {
+		switch {
+		case r.verifyFailed:
 			fmt.Fprintf(w, "FAULT %s on %s: %s\n", r.Alloc, r.Workload, r.Error)
+		case r.Skipped != "":
+			fmt.Fprintf(w, "skipped %s on %s: %s\n", r.Alloc, r.Workload, r.Skipped)
 		}
 	}
 }
@@ -253,7 +263,7 @@ func writeHTML(file, title, command string, jobs []job, rows []row) error {
 			if r.Workload != j.name {
 				continue
 			}
-			w.Entries = append(w.Entries, report.Entry{Alloc: r.Alloc, Baseline: r.Baseline, Result: r.result, Error: r.Error})
+			w.Entries = append(w.Entries, report.Entry{Alloc: r.Alloc, Baseline: r.Baseline, Result: r.result, Error: r.Error, Skipped: r.Skipped})
 		}
 		d.Workloads = append(d.Workloads, w)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -106,5 +107,19 @@ func TestReplayExitsOneOnFault(t *testing.T) {
 	}
 	if strings.Contains(out, "FAULT go") {
 		t.Fatalf("the go baseline faulted:\n%s", out)
+	}
+}
+
+func TestReplaySkipsWhatCannotBeSetUp(t *testing.T) {
+	// A 1 PiB request: the buffer allocators cannot be given a buffer for
+	// it, so they are skipped (not a failed check); the others refuse the
+	// allocation and count it.
+	rep := writeTemp(t, "huge.rep", "0\n2\n4\n1\na 0 1125899906842624\na 1 10\nf 0\nf 1\n")
+	code, out, errs := memkit(t, "replay", "-alloc", "bufheap,go", rep)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0; stderr %s\n%s", code, errs, out)
+	}
+	if !strings.Contains(out, "skipped bufheap on huge.rep: ") || !regexp.MustCompile(`huge.rep\s+go\*\s+3\s.*\s1\n`).MatchString(out) {
+		t.Fatalf("want bufheap skipped and go with 1 failed allocation:\n%s", out)
 	}
 }

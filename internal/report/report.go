@@ -32,7 +32,8 @@ type Entry struct {
 	Alloc    string
 	Baseline bool
 	Result   trace.Result
-	Error    string // a verification fault or constructor error; empty when all went well
+	Error    string // a verification fault; empty when all went well
+	Skipped  string // why the allocator could not be set up for this workload; empty when it ran
 }
 
 // Write renders d as one HTML document to w.
@@ -86,7 +87,7 @@ type row struct {
 	Alloc, Baseline                       string
 	NsPerOp, P50, P99, P999, Max, Util    string
 	PeakLive, PeakFootprint, Meta, Failed string
-	Fault                                 string
+	Fault, Skipped                        string
 }
 
 type mapPair struct {
@@ -99,7 +100,7 @@ func tableRow(e Entry) row {
 	r := e.Result
 	out := row{Alloc: e.Alloc, NsPerOp: ns(r.NsPerOp), P50: ns(r.Latency.P50), P99: ns(r.Latency.P99),
 		P999: ns(r.Latency.P999), Max: ns(r.Latency.Max), Util: "–", PeakLive: bytesText(r.PeakLive),
-		PeakFootprint: "–", Meta: "–", Failed: fmt.Sprint(r.Failed), Fault: e.Error}
+		PeakFootprint: "–", Meta: "–", Failed: fmt.Sprint(r.Failed), Fault: e.Error, Skipped: e.Skipped}
 	if e.Baseline {
 		out.Baseline = "baseline"
 	}
@@ -181,7 +182,7 @@ tr.fault td { background: #fde8e8; }
 <table>
 <tr><th class="name">allocator</th><th>ns/op</th><th>p50</th><th>p99</th><th>p99.9</th><th>max</th><th>peak live</th><th>peak footprint</th><th>utilization</th><th>metadata/block</th><th>failed allocs</th></tr>
 {{range .Rows}}<tr class="{{.Baseline}}{{if .Fault}} fault{{end}}"><td class="name">{{.Alloc}}{{if .Baseline}} (baseline){{end}}</td><td>{{.NsPerOp}}</td><td>{{.P50}}</td><td>{{.P99}}</td><td>{{.P999}}</td><td>{{.Max}}</td><td>{{.PeakLive}}</td><td>{{.PeakFootprint}}</td><td>{{.Util}}</td><td>{{.Meta}}</td><td>{{.Failed}}</td></tr>
-{{if .Fault}}<tr class="fault"><td class="name fault" colspan="11">FAULT: {{.Fault}}</td></tr>{{end}}{{end}}
+{{if .Fault}}<tr class="fault"><td class="name fault" colspan="11">FAULT: {{.Fault}}</td></tr>{{end}}{{if .Skipped}}<tr><td class="name none" colspan="11">not run: {{.Skipped}}</td></tr>{{end}}{{end}}
 </table>
 <div class="charts">
 {{if .Latency}}<div class="chart" data-chart="latency"><h3>Latency distribution</h3>{{.Latency}}</div>{{end}}

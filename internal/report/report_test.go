@@ -30,6 +30,7 @@ func TestWrite(t *testing.T) {
 			{Alloc: "space", Result: sampleResult(4096, []trace.Span{{Off: 0, Len: 512}, {Off: 1024, Len: 512}})},
 			{Alloc: "addr", Baseline: true, Result: sampleResult(0, []trace.Span{{Off: 1 << 40, Len: 512}, {Off: 1<<40 + 1<<30, Len: 512}})},
 			{Alloc: "broken", Error: "op 3: overlap: x"},
+			{Alloc: "toobig", Skipped: "buffer too large"},
 		},
 	}}}
 	var buf bytes.Buffer
@@ -40,7 +41,7 @@ func TestWrite(t *testing.T) {
 	for _, want := range []string{
 		`data-chart="latency"`, `data-chart="footprint"`, `data-chart="utilization"`, `data-moment="peak"`, `data-moment="end"`,
 		"w&lt;1&gt;", "memkit bench &lt;x&gt;", "FAULT: op 3: overlap: x", "addr (baseline)", "50.0%",
-		"in 2 address clusters", "of a 4.0 KiB space",
+		"in 2 address clusters", "of a 4.0 KiB space", "not run: buffer too large",
 	} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("page lacks %q", want)
