@@ -506,6 +506,9 @@ func verifyPass(t *Trace, slotOf []int32, nslots int, a Target, opts Options, r 
 			r.Timeline = append(r.Timeline, Point{Op: i + 1, Live: live, Footprint: fp})
 		}
 	}
+	if pf, ok := a.(PeakFootprinter); ok {
+		r.PeakFootprint = max(r.PeakFootprint, pf.PeakFootprint())
+	}
 	v.op = len(t.Ops)
 	if c, ok := a.(Checker); ok {
 		if err := c.Check(); err != nil {

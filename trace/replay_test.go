@@ -399,3 +399,19 @@ func TestPattern(t *testing.T) {
 		}
 	}
 }
+
+// peakTarget reports a peak footprint above anything seen between ops.
+type peakTarget struct{ *bumpTarget }
+
+func (p peakTarget) Footprint() uint64     { return p.next }
+func (p peakTarget) PeakFootprint() uint64 { return 1 << 30 }
+
+func TestReplayTakesTheTargetsOwnPeak(t *testing.T) {
+	r, err := Replay(testTrace(5, 100, 50), peakTarget{newBump(1 << 20)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PeakFootprint != 1<<30 {
+		t.Fatalf("got peak footprint %d, want the target's own 1 GiB", r.PeakFootprint)
+	}
+}

@@ -45,6 +45,14 @@ type Footprinter interface {
 	Footprint() uint64
 }
 
+// PeakFootprinter is a Footprinter that also keeps its own peak, which
+// can be higher than any footprint seen between ops (a realloc that maps
+// the new block before it unmaps the old one). Replay takes the larger.
+type PeakFootprinter interface {
+	Footprinter
+	PeakFootprint() uint64
+}
+
 // Spacer is a Target whose spans are offsets inside one managed space of
 // Space() bytes. Unless it is also a Footprinter, its footprint is taken
 // as the end of its highest live block: the smallest space that would
