@@ -8,7 +8,7 @@
 //     live and never allocates one that is.
 //   - Target: the small adapter interface an allocator is driven through.
 //     Optional interfaces add realloc (Reallocator), a footprint
-//     (Footprinter), a managed space (Spacer), moving blocks (Mover), a
+//     (Footprinter, PeakFootprinter), a managed space (Spacer), moving blocks (Mover), a
 //     consistency check (Checker), metadata size (MetadataSizer) and an
 //     alignment promise (Aligner).
 //   - Block: the target's name for a live block; Span: where it lies.
