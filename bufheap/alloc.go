@@ -3,6 +3,7 @@
 package bufheap
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/memkit/memkit"
@@ -305,6 +306,11 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 	}
 	c, v, err := h.live(off, "free")
 	if err != nil {
+		if h.log != nil && errors.Is(err, memkit.ErrInvalidFree) {
+			// Logged all the same, so that the analyzer reports the bad
+			// free with its site.
+			h.log.Free(uint64(off), at)
+		}
 		return err
 	}
 	if err := h.free(c, v); err != nil {

@@ -157,7 +157,9 @@
 // profile.Writer with the file:line of the caller of the heap's method:
 // New and Reset write "init;0x0;<len(buf)>"; Alloc, Calloc, Strdup,
 // CallocInto write "alloc;<n>;0x<offset>;<site>"; Persistent writes
-// "persist;..."; Free and FreeAndNil write "free;0x<offset>;<site>"; Realloc
+// "persist;..."; Free and FreeAndNil write "free;0x<offset>;<site>" (also
+// when they refuse a slice inside the buffer as a double or invalid free,
+// so that the analyzer reports it with its site); Realloc
 // writes the free of the old block and the alloc of the new one, in place
 // or not. Addresses are payload offsets in buf (not memory addresses), so
 // logs are identical from run to run and remain valid across Open. Open

@@ -190,3 +190,26 @@ func TestLockedConcurrent(t *testing.T) {
 		t.Fatal("Locked logs no sites of its callers")
 	}
 }
+
+// A refused free of a slice inside the buffer is logged, so the analyzer
+// sees the double free with its site; a foreign slice is not.
+func TestProfileLogsRefusedFree(t *testing.T) {
+	var log bytes.Buffer
+	h, err := New(newGuarded(4096, 0).buf(), Config{Profile: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := h.Alloc(10)
+	off, _ := h.Offset(a)
+	h.Free(a)
+	log.Reset()
+	at := here()
+	if err := h.Free(a); !errors.Is(err, memkit.ErrDoubleFree) {
+		t.Fatalf("second free: %v", err)
+	}
+	h.Free(make([]byte, 10))
+	if got, want := log.String(), fmt.Sprintf("==MP free;0x%x;%s\n", off, at); got != want {
+		t.Fatalf("log %q, want %q", got, want)
+	}
+	mustCheck(t, h)
+}

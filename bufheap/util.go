@@ -12,6 +12,7 @@ import (
 // Strdup returns a new block holding a copy of s followed by a NUL byte
 // (for code that passes it on as a C string): len is len(s), cap at least
 // len(s)+1. An empty s gives an empty, non-nil block that must be freed.
+// Profiling logs it as an alloc of len(s)+1 bytes.
 func (h *Heap) Strdup(s string) ([]byte, error) {
 	var at profile.Site
 	if h.log != nil {
