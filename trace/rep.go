@@ -11,29 +11,6 @@ import (
 	"strconv"
 )
 
-// ErrSyntax is wrapped by every error a reader returns for malformed input.
-var ErrSyntax = errors.New("malformed trace")
-
-// SyntaxError is a reader's error: the line (from 1) where the input went
-// wrong and why. It wraps ErrSyntax.
-type SyntaxError struct {
-	Name string // input name, may be empty
-	Line int
-	Msg  string
-}
-
-// Error formats the error as "name:line: message" (or "line N: message"
-// without a name).
-func (e *SyntaxError) Error() string {
-	if e.Name != "" {
-		return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
-}
-
-// Unwrap returns ErrSyntax.
-func (e *SyntaxError) Unwrap() error { return ErrSyntax }
-
 // maxLine bounds one input line; longer lines are malformed.
 const maxLine = 1 << 16
 

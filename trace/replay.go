@@ -3,61 +3,12 @@
 package trace
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"time"
 )
-
-// ErrVerify is wrapped by every *VerifyError.
-var ErrVerify = errors.New("verification failed")
-
-// Problem is the kind of fault a verification found.
-type Problem int
-
-// The faults Replay detects.
-const (
-	Corrupt     Problem = iota + 1 // a live block's bytes changed
-	Overlap                        // two live blocks overlap
-	BadSpan                        // a block is shorter than asked, outside the space or misaligned
-	FreeFailed                     // the target refused to free or resize a live block
-	CheckFailed                    // the target's own Check failed
-)
-
-// String names the fault: "corrupt", "overlap", ...
-func (p Problem) String() string {
-	switch p {
-	case Corrupt:
-		return "corrupt"
-	case Overlap:
-		return "overlap"
-	case BadSpan:
-		return "bad span"
-	case FreeFailed:
-		return "free failed"
-	case CheckFailed:
-		return "check failed"
-	}
-	return fmt.Sprintf("Problem(%d)", int(p))
-}
-
-// VerifyError reports a fault found by Replay: which op (index from 0 into
-// Trace.Ops; len(Ops) for the final check), which fault, and the details.
-type VerifyError struct {
-	Op      int
-	Problem Problem
-	Msg     string
-}
-
-// Error formats the fault as "op N: problem: details".
-func (e *VerifyError) Error() string {
-	return fmt.Sprintf("op %d: %s: %s", e.Op, e.Problem, e.Msg)
-}
-
-// Unwrap returns ErrVerify.
-func (e *VerifyError) Unwrap() error { return ErrVerify }
 
 // Options tune Replay. The zero value verifies and measures memory but does
 // not time (timing needs fresh targets, see New).
