@@ -102,6 +102,9 @@ var small = Config{Classes: []Class{{16, 32}, {32, 32}, {64, 32}, {128, 16}, {25
 func TestConformance(t *testing.T) {
 	for name, base := range map[string]Config{"small": small, "odd": odd} {
 		for vname, cfg := range variants(base) {
+			if name == "small" && cfg.CacheAligned {
+				continue // odd covers CacheAligned; keeps -race under a minute
+			}
 			t.Run("config="+name+","+vname, func(t *testing.T) {
 				align := uint64(cfg.Align)
 				if cfg.CacheAligned {
