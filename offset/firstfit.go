@@ -308,23 +308,15 @@ func (a *Allocator) pullPath(n int) {
 	}
 }
 
-// pullPathAll is pullPath without the early stop, for when a node higher on
-// the path changed too.
-func (a *Allocator) pullPathAll(n int) {
-	for n > 0 {
-		n--
-		a.pull(a.path[n])
-	}
-}
-
-// inPath reports whether node x is among the first n nodes of the path.
-func (a *Allocator) inPath(x uint32, n int) bool {
-	for _, y := range a.path[:n] {
+// pathIndex returns the position of node x among the first n nodes of the
+// path, or -1.
+func (a *Allocator) pathIndex(x uint32, n int) int {
+	for k, y := range a.path[:n] {
 		if y == x {
-			return true
+			return k
 		}
 	}
-	return false
+	return -1
 }
 
 // eraseAt removes the last node of the recorded path (of n ≥ 1 nodes) from
@@ -383,9 +375,12 @@ func (a *Allocator) treeFree(i uint32) {
 		if n < 0 {
 			a.root = a.treeErase(a.root, a.start(i))
 			a.treeTouch(a.root, a.start(p))
-		} else if a.inPath(p, n) {
+		} else if k := a.pathIndex(p, n); k >= 0 {
+			// p is an ancestor of i. The subtree that replaces i has
+			// i's old maximum (i was live, so it did not count), so only
+			// p and what is above it can change.
 			a.eraseAt(n)
-			a.pullPathAll(n - 1)
+			a.pullPath(k + 1)
 		} else {
 			// p sits in i's left subtree. The merge that replaces i may
 			// already pull p's new size into the merged subtree, so after
@@ -405,10 +400,10 @@ func (a *Allocator) treeFree(i uint32) {
 			a.treeTouch(a.root, off)
 		} else {
 			a.nodes[q].off = off | freeBit
-			inPath := a.inPath(q, n)
+			k := a.pathIndex(q, n)
 			a.eraseAt(n)
-			if inPath {
-				a.pullPathAll(n - 1)
+			if k >= 0 {
+				a.pullPath(k + 1) // as for p above
 			} else {
 				a.treeTouch(a.root, off)
 				a.pullPath(n - 1)
