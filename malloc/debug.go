@@ -3,6 +3,7 @@
 package malloc
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 
@@ -51,19 +52,38 @@ func newDebugState() *debugState {
 
 func (d dbgBlock) data() []byte { return d.raw[guardSize : guardSize+d.n : guardSize+d.n] }
 
-// checkGuards reports damage to d's guards.
-func (d dbgBlock) checkGuards() error {
-	for i, c := range d.raw[:guardSize] {
-		if c != guardByte {
-			return fmt.Errorf("malloc: block %#x (size %d): front guard byte %d overwritten (%#x): %w",
-				addrOf(d.raw)+guardSize, d.n, i-guardSize, c, memkit.ErrCorrupt)
+// Patterns to compare against a chunk at a time.
+var (
+	guardPattern  = bytes.Repeat([]byte{guardByte}, 4096)
+	poisonPattern = bytes.Repeat([]byte{poisonByte}, 4096)
+)
+
+// firstOther returns the index of the first byte of b that differs from
+// pattern's byte, or -1.
+func firstOther(b, pattern []byte) int {
+	for base := 0; base < len(b); base += len(pattern) {
+		chunk := b[base:min(len(b), base+len(pattern))]
+		if bytes.Equal(chunk, pattern[:len(chunk)]) {
+			continue
+		}
+		for i, c := range chunk {
+			if c != pattern[0] {
+				return base + i
+			}
 		}
 	}
-	for i, c := range d.raw[guardSize+d.n:] {
-		if c != guardByte {
-			return fmt.Errorf("malloc: block %#x (size %d): overrun, byte %d past the end overwritten (%#x): %w",
-				addrOf(d.raw)+guardSize, d.n, i, c, memkit.ErrCorrupt)
-		}
+	return -1
+}
+
+// checkGuards reports damage to d's guards.
+func (d dbgBlock) checkGuards() error {
+	if i := firstOther(d.raw[:guardSize], guardPattern); i >= 0 {
+		return fmt.Errorf("malloc: block %#x (size %d): front guard byte %d overwritten (%#x): %w",
+			addrOf(d.raw)+guardSize, d.n, i-guardSize, d.raw[i], memkit.ErrCorrupt)
+	}
+	if i := firstOther(d.raw[guardSize+d.n:], guardPattern); i >= 0 {
+		return fmt.Errorf("malloc: block %#x (size %d): overrun, byte %d past the end overwritten (%#x): %w",
+			addrOf(d.raw)+guardSize, d.n, i, d.raw[guardSize+d.n+i], memkit.ErrCorrupt)
 	}
 	return nil
 }
@@ -73,11 +93,9 @@ func (d dbgBlock) checkPoison() error {
 	if err := d.checkGuards(); err != nil {
 		return err
 	}
-	for i, c := range d.data() {
-		if c != poisonByte {
-			return fmt.Errorf("malloc: block %#x (size %d): written after free at byte %d (%#x): %w",
-				addrOf(d.raw)+guardSize, d.n, i, c, memkit.ErrCorrupt)
-		}
+	if i := firstOther(d.data(), poisonPattern); i >= 0 {
+		return fmt.Errorf("malloc: block %#x (size %d): written after free at byte %d (%#x): %w",
+			addrOf(d.raw)+guardSize, d.n, i, d.data()[i], memkit.ErrCorrupt)
 	}
 	return nil
 }
@@ -92,12 +110,8 @@ func (h *Heap) dbgMalloc(n int, zero bool) ([]byte, error) {
 	}
 	raw = raw[:cap(raw)]
 	d := dbgBlock{raw: raw, n: n}
-	for i := range raw[:guardSize] {
-		raw[i] = guardByte
-	}
-	for i := guardSize + n; i < len(raw); i++ {
-		raw[i] = guardByte
-	}
+	fill(raw[:guardSize], guardPattern)
+	fill(raw[guardSize+n:], guardPattern)
 	data := d.data()
 	if zero {
 		clear(data)
@@ -132,10 +146,7 @@ func (h *Heap) dbgFree(b []byte) error {
 		return err
 	}
 	delete(h.dbg.live, addr)
-	data := d.data()
-	for i := range data {
-		data[i] = poisonByte
-	}
+	fill(d.data(), poisonPattern)
 	h.dbg.quar = append(h.dbg.quar, d)
 	h.dbg.inQuar[addr] = true
 	h.dbg.qbytes += len(d.raw)
@@ -219,4 +230,11 @@ func (h *Heap) dbgReset() {
 	h.dbg.quar = nil
 	h.dbg.qbytes = 0
 	h.dbg.report = nil
+}
+
+// fill copies pattern over b, repeated.
+func fill(b, pattern []byte) {
+	for len(b) > 0 {
+		b = b[copy(b, pattern):]
+	}
 }

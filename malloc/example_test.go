@@ -30,11 +30,13 @@ func Example() {
 	}
 	fmt.Println(len(b), string(b[:5]))
 
+	other, _ := h.Malloc(1000)
 	if err := h.Free(b); err != nil {
 		panic(err)
 	}
 	err = h.Free(b) // a second free is refused and changes nothing
 	fmt.Println(errors.Is(err, memkit.ErrDoubleFree), errors.Is(err, memkit.ErrInvalidFree))
+	_ = h.Free(other)
 	fmt.Println(h.Check(), h.Stats().Live)
 	// Output:
 	// 100 112 hello

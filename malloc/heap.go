@@ -496,7 +496,7 @@ func (h *Heap) free(addr uintptr, op string) error {
 		cl.add(r)
 	}
 	r.used--
-	if r.used == 0 && len(cl.partial) > 1 {
+	if r.used == 0 {
 		cl.remove(r)
 		sh.freeRun(r)
 	}

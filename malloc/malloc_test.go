@@ -161,6 +161,6 @@ func FuzzOps(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		cfg := modes[int(mode)%len(modes)].cfg
 		tg := adapt(t, cfg)
-		alloctest.Exec(t, tg, alloctest.Decode(data, mix, 400), alloctest.Config{Align: align, FullVerifyBytes: 1 << 20})
+		alloctest.Exec(t, tg, alloctest.Decode(data, mix, 400), alloctest.Config{Align: align, FullVerifyBytes: 32 << 10})
 	})
 }
