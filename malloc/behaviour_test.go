@@ -113,7 +113,7 @@ func TestSizes(t *testing.T) {
 			t.Errorf("Malloc(%d): got %v, want ErrInvalidSize", n, err)
 		}
 	}
-	for _, c := range [][2]int{{-1, 1}, {1, -1}, {math.MaxInt, 2}, {1 << 32, 1 << 32}, {math.MaxInt, math.MaxInt}} {
+	for _, c := range [][2]int{{-1, 1}, {1, -1}, {math.MaxInt, 2}, {math.MaxInt / 3, 4}, {math.MaxInt, math.MaxInt}} {
 		if _, err := h.Calloc(c[0], c[1]); !errors.Is(err, memkit.ErrInvalidSize) {
 			t.Errorf("Calloc(%d, %d): got %v, want ErrInvalidSize", c[0], c[1], err)
 		}
@@ -609,7 +609,7 @@ func TestPackageLevel(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, cfg := range []Config{{ArenaSize: -1}, {ArenaSize: 2 << 30}, {LargeThreshold: -5}} {
+	for _, cfg := range []Config{{ArenaSize: -1}, {ArenaSize: maxArenaSize + 1}, {LargeThreshold: -5}} {
 		if _, err := New(cfg); !errors.Is(err, memkit.ErrInvalidConfig) {
 			t.Errorf("New(%+v): got %v, want ErrInvalidConfig", cfg, err)
 		}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/memkit/memkit/internal/workload"
-	"modernc.org/memory"
 )
 
 var sink []byte
@@ -23,20 +22,6 @@ type impl struct {
 var impls = []impl{
 	{"malloc", mallocImpl(Config{})},
 	{"malloc-compact", mallocImpl(Config{Compact: true})},
-	{"modernc", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
-		var a memory.Allocator
-		return func(n int) []byte {
-				p, err := a.Malloc(n)
-				if err != nil {
-					b.Fatal(err)
-				}
-				return p
-			}, func(p []byte) {
-				if err := a.Free(p); err != nil {
-					b.Fatal(err)
-				}
-			}, func() { _ = a.Close() }
-	}},
 	{"go", func(b *testing.B) (func(int) []byte, func([]byte), func()) {
 		return func(n int) []byte { return make([]byte, n) }, func([]byte) {}, func() {}
 	}},
@@ -128,28 +113,10 @@ func utilization(name string, c workload.Churn) float64 {
 			func(p []byte) { _ = h.Free(p) }, func() int64 { return h.mapped.Load() })
 		_ = h.Close()
 	case "modernc":
-		var a memory.Allocator
-		pages := map[uintptr]int{}
-		var mapped int64
-		const page = 64 << 10
-		u = replay(c, steps, func(n int) []byte {
-			p, _ := a.Malloc(n)
-			if n > 16<<10 { // own mapping: usable size rounded to OS pages
-				mapped += int64(memory.UsableSize(&p[0]))
-			} else if pages[addrOf(p)&^(page-1)]++; pages[addrOf(p)&^(page-1)] == 1 {
-				mapped += page
-			}
-			return p
-		}, func(p []byte) {
-			if len(p) > 16<<10 {
-				mapped -= int64(memory.UsableSize(&p[0]))
-			} else if pages[addrOf(p)&^(page-1)]--; pages[addrOf(p)&^(page-1)] == 0 {
-				delete(pages, addrOf(p)&^(page-1))
-				mapped -= page
-			}
-			_ = a.Free(p)
-		}, func() int64 { return mapped })
-		_ = a.Close()
+		u = moderncChurnUtil(c, steps)
+		if u == 0 {
+			return 0
+		}
 	default:
 		return 0
 	}

@@ -5,6 +5,7 @@ package malloc_test
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/memkit/memkit"
 	"github.com/memkit/memkit/malloc"
@@ -50,7 +51,7 @@ func ExampleHeap_Calloc() {
 	defer h.Close()
 	a, err := h.Calloc(4, 8) // 4 zeroed elements of 8 bytes
 	fmt.Println(len(a), a[0] == 0 && a[31] == 0, err)
-	_, err = h.Calloc(1<<62, 4) // the product overflows
+	_, err = h.Calloc(math.MaxInt/2, 4) // the product overflows
 	fmt.Println(errors.Is(err, memkit.ErrInvalidSize))
 	_ = h.Free(a)
 	// Output:

@@ -4,6 +4,7 @@ package malloc
 
 import (
 	"fmt"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -29,7 +30,7 @@ const topBits = max(0, addrBitsUsed-granShift-leafBits)
 // addrBitsUsed is the number of address bits the table covers: all 32 on
 // 32-bit platforms, 48 on 64-bit ones (the user address space of amd64 and
 // arm64 with 4-level page tables). An arena mapped above that is refused.
-const addrBitsUsed = 32 + 16*(^uintptr(0)>>63&1)
+const addrBitsUsed = 32 + 16*(bits.UintSize/64)
 
 type leaf [1 << leafBits]atomic.Uint64
 
