@@ -124,6 +124,8 @@ func Replay(t *Trace, a Target, opts Options) (Result, error) {
 	if err != nil || opts.New == nil {
 		return r, err
 	}
+	// Sized up front, so the timed passes allocate nothing of their own.
+	r.Samples = make([]float64, 0, opts.Runs*(len(t.Ops)/opts.Batch+len(t.Ops)%opts.Batch+2))
 	runtime.GC()
 	for run := 0; run < opts.Warmup; run++ {
 		tg, err := opts.New()
