@@ -125,7 +125,7 @@ func Replay(t *Trace, a Target, opts Options) (Result, error) {
 		return r, err
 	}
 	// Sized up front, so the timed passes allocate nothing of their own.
-	r.Samples = make([]float64, 0, opts.Runs*(len(t.Ops)/opts.Batch+len(t.Ops)%opts.Batch+2))
+	r.Samples = make([]float64, 0, opts.Runs*((len(t.Ops)+opts.Batch-1)/opts.Batch+1)) // +1: the peak-map cut
 	runtime.GC()
 	for run := 0; run < opts.Warmup; run++ {
 		tg, err := opts.New()
