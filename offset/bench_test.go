@@ -1,3 +1,5 @@
+// Benchmarks: the shared AllocFree churn, utilization, lookups.
+
 package offset
 
 import (

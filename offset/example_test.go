@@ -1,3 +1,5 @@
+// Runnable examples: external SRAM, free space in a file, Walk and snapshots.
+
 package offset_test
 
 import (

@@ -1,3 +1,5 @@
+// Fuzz targets: conformance streams, model-checked op streams, snapshots.
+
 package offset
 
 import (

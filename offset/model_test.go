@@ -1,3 +1,5 @@
+// A trivially correct model and the differential test against it.
+
 package offset
 
 import (

@@ -1,3 +1,5 @@
+// The alloctest adapter and the conformance suite for both policies.
+
 package offset
 
 import (

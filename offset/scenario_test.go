@@ -1,3 +1,5 @@
+// Scenario tables in the spirit of the C libraries' suites.
+
 package offset
 
 import (
