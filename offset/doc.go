@@ -92,7 +92,9 @@
 //
 // Per node slot (Stats.NodeCap of them): GoodFit 24 bytes of node + 6 bytes
 // of index = 30 bytes; FirstFit 24 bytes of node + 8 bytes of maxf = 32
-// bytes. GoodFit adds 7.5 KiB of list heads and a 520-byte bitmap, once.
+// bytes. GoodFit adds, once, a 520-byte bitmap and a 4-byte list head per
+// class up to the space's size (1 KiB for 4096 units of Align, 3 KiB for
+// 2 GiB in 16-byte units, 7.5 KiB at most).
 // Stats.MetadataBytes counts the capacity of every slice. Nothing holds a Go
 // pointer, so the GC never scans the metadata. A fixed budget needs at
 // most one node per block: n live blocks need at most 2n+1 nodes (free

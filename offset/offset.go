@@ -143,7 +143,7 @@ type Allocator struct {
 	last  uint32 // node of the block that ends the space
 
 	// GoodFit
-	heads  []uint32         // heads[c]: first free block of class c
+	heads  []uint32         // heads[c]: first free block of class c; one entry per class up to the whole space's
 	bitmap sizeclass.Bitmap // classes with a non-empty list
 	index  index            // every block by offset
 
@@ -217,7 +217,7 @@ func (a *Allocator) init(cfg Config) error {
 	}
 	a.resize(n)
 	if a.policy == GoodFit {
-		a.heads = make([]uint32, classes.Count())
+		a.heads = make([]uint32, a.class(a.size)+1)
 	}
 	a.reset()
 	return nil
@@ -688,7 +688,9 @@ func (a *Allocator) Reset() {
 // blocks stay where they are. The new bytes merge with a free last block,
 // or become a new free block, which needs a node (memkit.ErrNoMetadata
 // when none is left). A newSize below the current size or above MaxSize is
-// memkit.ErrInvalidSize; equal is a no-op.
+// memkit.ErrInvalidSize; equal is a no-op. GoodFit's list heads cover the
+// classes up to the space's size, so a Grow into larger classes allocates
+// a bigger head array (a few hundred bytes).
 func (a *Allocator) Grow(newSize uint64) error {
 	if a.nodes == nil {
 		return fmt.Errorf("offset: grow to %d: allocator not initialized: %w", newSize, memkit.ErrInvalidConfig)
@@ -702,6 +704,15 @@ func (a *Allocator) Grow(newSize uint64) error {
 	}
 	if ns == a.size {
 		return nil
+	}
+	if !a.isFree(a.last) && !a.hasSpareNode() {
+		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
+	}
+	if a.policy == GoodFit && a.class(ns) >= len(a.heads) {
+		// A bigger space has bigger classes: the only allocation Grow makes.
+		heads := make([]uint32, a.class(ns)+1)
+		copy(heads, a.heads)
+		a.heads = heads
 	}
 	l := a.last
 	if a.isFree(l) {
