@@ -106,7 +106,11 @@ func BenchmarkProfilingOff(b *testing.B) {
 	c := workload.Fixed(1, 1000, 64, 1<<12)
 	for _, path := range []string{"core", "public"} {
 		b.Run("path="+path, func(b *testing.B) {
-			h, err := New(newGuarded(1<<20, 0).buf(), Config{})
+			buf := newGuarded(1<<20, 0).buf()
+			for i := 0; i < len(buf); i += 4096 {
+				buf[i] = 1 // fault the pages in before timing
+			}
+			h, err := New(buf, Config{})
 			if err != nil {
 				b.Fatal(err)
 			}
