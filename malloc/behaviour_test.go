@@ -510,7 +510,7 @@ func TestAllocsPerRun(t *testing.T) {
 func TestConcurrentStress(t *testing.T) {
 	h := newHeap(t, Config{Concurrent: true})
 	const workers = 8
-	rounds := 20000
+	rounds := 8000
 	if testing.Short() {
 		rounds = 3000
 	}

@@ -50,7 +50,8 @@
 //  1. n < 0 or n too large to round: ErrInvalidSize. Closed: ErrClosed.
 //  2. n ≤ 32 KiB (≤ 1 KiB with Compact) and below LargeThreshold: class c =
 //     sizeToClass[(n+15)/16] (a table lookup); pick the shard (Concurrent:
-//     a random shard whose TryLock succeeds, else wait on the random one).
+//     the goroutine's usual shard, picked by a hash of its stack address,
+//     if its TryLock succeeds, else the next free one, else wait on it).
 //  3. The class's current run (the last on its partial list; made from 16
 //     free pages of an arena, mapping a new arena when none has them) gives
 //     a slot: the top of its free stack, else the next never-used slot
@@ -113,7 +114,8 @@
 // A Heap without Config.Concurrent must be used by one goroutine at a time.
 // With it, every method is safe for concurrent use except Close, which must
 // not overlap other calls. There is no global lock on the hot path:
-// allocations spread over shards, each with its own mutex, and a block is
+// allocations spread over shards (a goroutine keeps to one while it is
+// free), each with its own mutex, and a block is
 // freed under its arena's shard lock. The address table is read with
 // atomic loads and written (when arenas come and go) under one mutex.
 // Large blocks share one mutex (they cost a system call anyway). The

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -153,13 +152,15 @@ func cmp0(v, def int) int {
 	return v
 }
 
-// pickShard returns a locked shard for an allocation: a random one if it
-// is free, else the first free one after it, else it waits for the random one.
+// pickShard returns a locked shard for an allocation: the calling
+// goroutine's usual shard (chosen by a hash of its stack address, so one
+// goroutine keeps to one shard and its caches) if it is free, else the
+// first free one after it, else it waits for the usual one.
 func (h *Heap) pickShard() *shard {
 	if !h.concurrent {
 		return &h.shards[0]
 	}
-	i := rand.Uint32()
+	i := (stackHint() * 0x9e3779b1) >> 16
 	for j := range uint32(len(h.shards)) {
 		sh := &h.shards[(i+j)&h.shardMask]
 		if sh.mu.TryLock() {

@@ -141,7 +141,7 @@ func TestConformance(t *testing.T) {
 			}
 			t.Run("mode="+m.name+"/mix="+mix.name, func(t *testing.T) {
 				alloctest.Run(t, func(t *testing.T) alloctest.Target { return adapt(t, m.cfg) },
-					alloctest.Config{Align: align, Mix: mix.mix, Ops: ops, Seeds: 8, FullVerifyBytes: 256 << 10})
+					alloctest.Config{Align: align, Mix: mix.mix, Ops: ops, Seeds: 5, FullVerifyBytes: 256 << 10})
 			})
 		}
 	}

@@ -14,3 +14,13 @@ import "unsafe"
 
 // addrOf returns the address of b's first element (0 for a nil slice).
 func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// stackHint returns a number that is the same for calls from one goroutine
+// (the address of a local variable, at 8 KiB granularity: goroutine stacks
+// are distinct memory) and usually differs between goroutines. It is only
+// a hint for choosing a shard; a wrong guess costs speed, never safety. The
+// local does not escape: only its address, as an integer, leaves.
+func stackHint() uint32 {
+	var x byte
+	return uint32(uintptr(unsafe.Pointer(&x)) >> 13)
+}
