@@ -18,57 +18,18 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &bufheapTarget{h: h, buf: buf, base: addrOf(buf)}, nil
+			b := &bufheapTarget{h: h, buf: buf}
+			b.alloc, b.free, b.realloc, b.base = h.Alloc, h.Free, h.Realloc, addrOf(buf)
+			return b, nil
 		}})
 }
 
 // bufheapTarget's spans are offsets into its buffer; the control block at
 // offset 0 counts in the footprint (the end of the highest live block).
 type bufheapTarget struct {
-	h    *bufheap.Heap
-	buf  []byte
-	base uint64
-	t    table
-}
-
-func (b *bufheapTarget) Alloc(size uint64) (trace.Block, error) {
-	n, err := sizeInt(size)
-	if err != nil {
-		return 0, err
-	}
-	s, err := b.h.Alloc(n)
-	if err != nil {
-		return 0, err
-	}
-	return b.t.put(s), nil
-}
-
-func (b *bufheapTarget) Free(id trace.Block) error {
-	if err := b.h.Free(b.t.get(id)); err != nil {
-		return err
-	}
-	b.t.del(id)
-	return nil
-}
-
-func (b *bufheapTarget) Realloc(id trace.Block, size uint64) (trace.Block, error) {
-	n, err := sizeInt(size)
-	if err != nil {
-		return id, err
-	}
-	s, err := b.h.Realloc(b.t.get(id), n)
-	if err != nil {
-		return id, err
-	}
-	b.t.set(id, s)
-	return id, nil
-}
-
-func (b *bufheapTarget) Bytes(id trace.Block) []byte { return b.t.get(id) }
-
-func (b *bufheapTarget) Span(id trace.Block) trace.Span {
-	s := b.t.get(id)
-	return trace.Span{Off: addrOf(s) - b.base, Len: uint64(cap(s))}
+	reallocSliceTarget
+	h   *bufheap.Heap
+	buf []byte
 }
 
 func (b *bufheapTarget) Space() uint64 { return uint64(len(b.buf)) }

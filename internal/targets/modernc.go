@@ -18,53 +18,19 @@ func init() {
 		Name:     "modernc",
 		About:    "modernc.org/memory: mmap-backed malloc, power-of-two slots",
 		Baseline: true,
-		New:      func(Plan) (trace.Target, error) { return &moderncTarget{}, nil },
+		New: func(Plan) (trace.Target, error) {
+			m := &moderncTarget{}
+			m.alloc, m.free, m.realloc = m.a.Malloc, m.a.Free, m.a.Realloc
+			return m, nil
+		},
 	})
 }
 
 // moderncTarget drives a memory.Allocator. It is no Footprinter: the
 // allocator's counters exist only under a build tag.
 type moderncTarget struct {
+	reallocSliceTarget
 	a memory.Allocator
-	t table
-}
-
-func (m *moderncTarget) Alloc(size uint64) (trace.Block, error) {
-	n, err := sizeInt(size)
-	if err != nil {
-		return 0, err
-	}
-	b, err := m.a.Malloc(n)
-	if err != nil {
-		return 0, err
-	}
-	return m.t.put(b), nil
-}
-
-func (m *moderncTarget) Free(id trace.Block) error {
-	err := m.a.Free(m.t.get(id))
-	m.t.del(id)
-	return err
-}
-
-func (m *moderncTarget) Realloc(id trace.Block, size uint64) (trace.Block, error) {
-	n, err := sizeInt(size)
-	if err != nil {
-		return id, err
-	}
-	b, err := m.a.Realloc(m.t.get(id), n)
-	if err != nil {
-		return id, err
-	}
-	m.t.set(id, b)
-	return id, nil
-}
-
-func (m *moderncTarget) Bytes(id trace.Block) []byte { return m.t.get(id) }
-
-func (m *moderncTarget) Span(id trace.Block) trace.Span {
-	b := m.t.get(id)
-	return trace.Span{Off: addrOf(b), Len: uint64(len(b))}
 }
 
 func (m *moderncTarget) Align() uint64 { return 16 }

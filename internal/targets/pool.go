@@ -97,43 +97,17 @@ func newPoolTarget(p Plan) (trace.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &poolTarget{p: pl, buf: buf, base: addrOf(buf)}, nil
+	t := &poolTarget{p: pl, buf: buf}
+	t.alloc, t.free, t.base = pl.Alloc, pl.Free, addrOf(buf)
+	return t, nil
 }
 
 // poolTarget's footprint is its whole buffer: every class is carved out
 // in New, used or not.
 type poolTarget struct {
-	p    *pool.Pool
-	buf  []byte
-	base uint64
-	t    table
-}
-
-func (p *poolTarget) Alloc(size uint64) (trace.Block, error) {
-	n, err := sizeInt(size)
-	if err != nil {
-		return 0, err
-	}
-	b, err := p.p.Alloc(n)
-	if err != nil {
-		return 0, err
-	}
-	return p.t.put(b), nil
-}
-
-func (p *poolTarget) Free(id trace.Block) error {
-	if err := p.p.Free(p.t.get(id)); err != nil {
-		return err
-	}
-	p.t.del(id)
-	return nil
-}
-
-func (p *poolTarget) Bytes(id trace.Block) []byte { return p.t.get(id) }
-
-func (p *poolTarget) Span(id trace.Block) trace.Span {
-	b := p.t.get(id)
-	return trace.Span{Off: addrOf(b) - p.base, Len: uint64(cap(b))}
+	sliceTarget
+	p   *pool.Pool
+	buf []byte
 }
 
 func (p *poolTarget) Space() uint64 { return uint64(len(p.buf)) }
