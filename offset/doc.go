@@ -22,7 +22,9 @@
 //     under Down(size), the largest class whose smallest member is ≤ size.
 //   - index: GoodFit's open-addressed hash table from a block's offset to
 //     its node (3/2 uint32 slots per node, linear probing, backward-shift
-//     deletion).
+//     deletion). A slot packs the node index with the entry's distance from
+//     its home slot, so probes skip entries of other homes and deletions
+//     move entries without reading their nodes.
 //   - treap: FirstFit's binary search tree of every block, ordered by
 //     offset, heap-ordered by a hash of the node index, with maxf[i] = the
 //     largest free block in i's subtree.

@@ -2,6 +2,8 @@
 
 package offset
 
+import "math/bits"
+
 // fallbackScan is how many blocks of the request's own class GoodFit
 // examines, after the O(1) candidates failed, before it reports that no
 // block fits. It bounds the work of a failing Alloc.
@@ -69,6 +71,23 @@ func (a *Allocator) goodFit(s uint64) uint32 {
 			return a.heads[c2]
 		}
 	}
+	return a.goodFitScan(c, s)
+}
+
+// classUp returns sizeclass Up(u) for u < 1<<62 units (always in range):
+// Down(u), plus one unless u is its class's smallest member.
+func classUp(u uint64) int {
+	c := classes.Down(u)
+	if u >= 1<<subBits && u&(1<<(bits.Len64(u)-1-subBits)-1) != 0 {
+		c++
+	}
+	return c
+}
+
+// goodFitScan is goodFit's step 3: up to fallbackScan blocks of class c
+// after its head.
+func (a *Allocator) goodFitScan(c int, s uint64) uint32 {
+	h := a.heads[c]
 	if h == 0 {
 		return 0
 	}

@@ -236,7 +236,7 @@ func (a *Allocator) resize(n int) {
 	}
 	a.index.resize(n)
 	for i := a.first; i != 0; i = a.nodes[i].next {
-		a.index.insert(a.nodes, a.start(i), i)
+		a.index.insert(a.start(i), i)
 	}
 }
 
@@ -255,7 +255,7 @@ func (a *Allocator) reset() {
 	a.first, a.last = i, i
 	a.freeBlocks = 1
 	if a.policy == GoodFit {
-		a.index.insert(a.nodes, 0, i)
+		a.index.insert(0, i)
 		a.listPush(i, a.size)
 	} else {
 		a.root = a.treeInsert(a.root, i)
@@ -341,11 +341,80 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 		}
 		return Offset(a.treeTake(i, s)), nil
 	}
-	i := a.goodFit(s)
+	// GoodFit, steps 2 and 3 of doc.go inline: both candidates are list
+	// heads, so taking one needs no search of its list.
+	u := s >> a.shift
+	c := classes.Down(u)
+	if h := a.heads[c]; h != 0 {
+		if start, end := a.bounds(h); end-start >= s {
+			return Offset(a.takeHead(h, c, start, end, s)), nil
+		}
+	}
+	if c2, ok := a.bitmap.Next(classes, classUp(u)); ok {
+		h := a.heads[c2]
+		start, end := a.bounds(h)
+		return Offset(a.takeHead(h, c2, start, end, s)), nil
+	}
+	i := a.goodFitScan(c, s)
 	if i == 0 {
 		return 0, a.failNoFit("alloc", size, 0)
 	}
 	return Offset(a.take(i, 0, s)), nil
+}
+
+// bounds returns the start and end of block i.
+func (a *Allocator) bounds(i uint32) (start, end uint64) {
+	n := &a.nodes[i]
+	start, end = n.off&^freeBit, a.size
+	if nx := n.next; nx != 0 {
+		end = a.nodes[nx].off &^ freeBit
+	}
+	return start, end
+}
+
+// takeHead is GoodFit's take for free block h = [start, end), the head of
+// class c's list, with no padding: h becomes a live block of s bytes and
+// the rest, if any, a new free block after it (or part of h when no node is
+// left).
+func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
+	rest := end - start - s
+	var r uint32
+	if rest > 0 {
+		if r = a.newNode(); r == 0 {
+			s, rest = s+rest, 0
+			a.whole++
+		}
+	}
+	nodes := a.nodes // after newNode, which may grow the table
+	n := &nodes[h]
+	if b := n.b; b != 0 {
+		nodes[b].a = 0
+		a.heads[c] = b
+	} else {
+		a.heads[c] = 0
+		a.bitmap.Clear(classes, c)
+	}
+	n.a, n.b = 0, 0
+	n.off = start
+	a.live++
+	a.allocs++
+	a.allocated += s
+	if rest == 0 {
+		a.freeBlocks--
+		return start
+	}
+	roff := start + s
+	nx := n.next
+	nodes[r] = node{off: roff | freeBit, prev: h, next: nx}
+	n.next = r
+	if nx != 0 {
+		nodes[nx].prev = r
+	} else {
+		a.last = r
+	}
+	a.index.insert(roff, r)
+	a.listPush(r, rest)
+	return start
 }
 
 // AllocAligned is like Alloc except that the block's offset is a multiple
@@ -480,7 +549,7 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 		a.last = j
 	}
 	if a.policy == GoodFit {
-		a.index.insert(a.nodes, off, j)
+		a.index.insert(off, j)
 	} else {
 		a.root = a.treeInsert(a.root, j)
 	}
@@ -520,7 +589,7 @@ func (a *Allocator) unindex(i uint32) {
 
 func (a *Allocator) reindex(i uint32) {
 	if a.policy == GoodFit {
-		a.index.insert(a.nodes, a.start(i), i)
+		a.index.insert(a.start(i), i)
 	} else {
 		a.nodes[i].a, a.nodes[i].b = 0, 0
 		a.root = a.treeInsert(a.root, i)
@@ -558,6 +627,9 @@ func (a *Allocator) refresh(i uint32) {
 // fails with an error wrapping memkit.ErrInvalidFree (memkit.ErrDoubleFree
 // for the start of a free block) and changes nothing.
 func (a *Allocator) Free(off Offset) error {
+	if a.policy == GoodFit {
+		return a.freeGoodFit(off)
+	}
 	i, err := a.lookup("free", off)
 	if err != nil {
 		return err
@@ -567,23 +639,73 @@ func (a *Allocator) Free(off Offset) error {
 	a.frees++
 	a.nodes[i].off |= freeBit
 	a.freeBlocks++
-	if a.policy == FirstFit {
-		a.treeFree(i)
-		return nil
+	a.treeFree(i)
+	return nil
+}
+
+// freeGoodFit is Free for GoodFit, with the merges written out: it reads
+// each neighbour once and removes the freed block's index entry at the
+// slot its lookup found.
+func (a *Allocator) freeGoodFit(off Offset) error {
+	o := uint64(off)
+	if o >= a.size || o&(a.align-1) != 0 {
+		_, err := a.lookup("free", off)
+		return err
 	}
-	p, q := a.nodes[i].prev, a.nodes[i].next
-	if q != 0 && a.isFree(q) {
-		a.unfile(q)
-		a.unlink(q) // i absorbs q
-		a.freeBlocks--
+	nodes := a.nodes
+	slot, i := a.index.findSlot(nodes, o)
+	if i == 0 || nodes[i].off&freeBit != 0 {
+		_, err := a.lookup("free", off)
+		return err
 	}
-	if p != 0 && a.isFree(p) {
-		a.unfile(p)
-		a.unlink(i) // p absorbs i
-		a.freeBlocks--
+	n := &nodes[i]
+	p, q := n.prev, n.next
+	end := a.size
+	var qoff uint64
+	if q != 0 {
+		qoff = nodes[q].off
+		end = qoff &^ freeBit
+	}
+	a.allocated -= end - o
+	a.live--
+	a.frees++
+	start := o
+	if p != 0 && nodes[p].off&freeBit != 0 {
+		// p absorbs i. i leaves the index first, at the slot just found
+		// (a later removal could move it).
+		a.index.removeAt(nodes, slot)
+		start = nodes[p].off &^ freeBit
+		a.listRemove(p, o-start)
+		nodes[p].next = q
+		if q != 0 {
+			nodes[q].prev = p
+		} else {
+			a.last = p
+		}
+		a.releaseNode(i)
 		i = p
+	} else {
+		a.freeBlocks++
 	}
-	a.refile(i)
+	if qoff&freeBit != 0 {
+		// i absorbs q.
+		qn := nodes[q].next
+		qend := a.size
+		if qn != 0 {
+			qend = nodes[qn].off &^ freeBit
+			nodes[qn].prev = i
+		} else {
+			a.last = i
+		}
+		a.listRemove(q, qend-end)
+		a.index.remove(nodes, end)
+		nodes[i].next = qn
+		a.releaseNode(q)
+		a.freeBlocks--
+		end = qend
+	}
+	nodes[i].off = start | freeBit
+	a.listPush(i, end-start)
 	return nil
 }
 
