@@ -22,13 +22,14 @@ type modelBlock struct {
 
 // heapRun drives a bufheap.Heap with profiling on and keeps the model.
 type heapRun struct {
-	t      *testing.T
-	h      *bufheap.Heap
-	live   map[int]modelBlock // payload offset -> block
-	blocks [][]byte           // live slices, any order
-	inUse  uint64
-	peaks  []uint64 // per segment
-	leaked []int    // per reset: non-persistent blocks live at the reset
+	t           *testing.T
+	h           *bufheap.Heap
+	live        map[int]modelBlock // payload offset -> block
+	blocks      [][]byte           // live slices, any order
+	inUse       uint64
+	peaks       []uint64 // per segment
+	leaked      []int    // per reset: non-persistent blocks live at the reset
+	doubleFrees int      // refused second frees, each logged and so an error
 }
 
 func (r *heapRun) offset(b []byte) int {
@@ -131,7 +132,8 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 				t.Fatalf("FreeAndNil: %v", err)
 			}
 		case len(r.blocks) > 0 && k < 19:
-			// A double free is refused by bufheap and must not reach the log.
+			// A double free is refused by bufheap, and logged, so the
+			// analyzer must report it with this file's site.
 			b := r.take(rng.IntN(len(r.blocks)))
 			if err := h.Free(b); err != nil {
 				t.Fatalf("Free: %v", err)
@@ -139,6 +141,7 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 			if err := h.Free(b); err == nil {
 				t.Fatalf("second Free of the same block: got nil error")
 			}
+			r.doubleFrees++
 		case k == 19 && rng.IntN(50) == 0:
 			r.leaked = append(r.leaked, r.nonPersistent())
 			h.Reset()
@@ -171,11 +174,20 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 	for _, n := range r.leaked {
 		wantWarnings += n
 	}
-	wantErrors := r.nonPersistent()
-	if rep.Errors != wantErrors || rep.Warnings != wantWarnings {
-		t.Fatalf("got %d errors, %d warnings; want %d leaks and %d reclaimed blocks", rep.Errors, rep.Warnings, wantErrors, wantWarnings)
+	wantLeaks := r.nonPersistent()
+	if rep.Errors != wantLeaks+r.doubleFrees || rep.Warnings != wantWarnings {
+		t.Fatalf("got %d errors, %d warnings; want %d leaks + %d double frees and %d reclaimed blocks",
+			rep.Errors, rep.Warnings, wantLeaks, r.doubleFrees, wantWarnings)
 	}
+	doubles := 0
 	for _, f := range rep.Findings {
+		if f.Kind == profile.KindDoubleFree {
+			doubles++
+			if filepath.Base(f.Site.File) != "bufheap_test.go" || filepath.Base(f.PrevSite.File) != "bufheap_test.go" {
+				t.Fatalf("double free %+v: sites are not in this file", f)
+			}
+			continue
+		}
 		if f.Kind != profile.KindLeak && f.Kind != profile.KindReinitLeak {
 			t.Fatalf("unexpected finding: %+v", f)
 		}
@@ -188,9 +200,12 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 			}
 		}
 	}
+	if doubles != r.doubleFrees {
+		t.Fatalf("double-free findings: got %d, want %d", doubles, r.doubleFrees)
+	}
 	last := rep.Segments[len(rep.Segments)-1]
-	if last.InUse != r.inUse || len(last.Persistent) != len(r.live)-wantErrors {
-		t.Fatalf("last segment: in use %d with %d persistent blocks, want %d and %d", last.InUse, len(last.Persistent), r.inUse, len(r.live)-wantErrors)
+	if last.InUse != r.inUse || len(last.Persistent) != len(r.live)-wantLeaks {
+		t.Fatalf("last segment: in use %d with %d persistent blocks, want %d and %d", last.InUse, len(last.Persistent), r.inUse, len(r.live)-wantLeaks)
 	}
 	for _, p := range last.Persistent {
 		if b := r.live[int(p.Addr)]; !b.persistent || b.size != p.Size {
@@ -198,7 +213,8 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 		}
 	}
 
-	// Free everything left: the log becomes clean (reclaimed blocks stay warnings).
+	// Free everything left: no leak remains; the logged double frees stay
+	// errors and reclaimed blocks stay warnings.
 	for len(r.blocks) > 0 {
 		b := r.take(0)
 		if err := h.Free(b); err != nil {
@@ -209,8 +225,9 @@ func TestAnalyzeBufheapRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Clean || rep.Errors != 0 || rep.Warnings != wantWarnings {
-		t.Fatalf("after freeing everything: clean %v, %d errors, %d warnings; want clean with %d warnings", rep.Clean, rep.Errors, rep.Warnings, wantWarnings)
+	if rep.Clean != (r.doubleFrees == 0) || rep.Errors != r.doubleFrees || rep.Warnings != wantWarnings {
+		t.Fatalf("after freeing everything: clean %v, %d errors, %d warnings; want %d errors (the double frees) and %d warnings",
+			rep.Clean, rep.Errors, rep.Warnings, r.doubleFrees, wantWarnings)
 	}
 	if err := h.Check(); err != nil {
 		t.Fatalf("Check: %v", err)
