@@ -1,3 +1,5 @@
+// Tests of the shared sentinel errors.
+
 package memkit_test
 
 import (

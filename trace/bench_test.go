@@ -1,3 +1,5 @@
+// Benchmarks of the span set and of verified replay.
+
 package trace
 
 import (

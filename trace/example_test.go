@@ -1,3 +1,5 @@
+// Runnable examples of the trace package.
+
 package trace_test
 
 import (

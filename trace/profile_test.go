@@ -1,3 +1,5 @@
+// Tests of the profiling-log reader.
+
 package trace
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the .rep reader and writer.
+
 package trace
 
 import (

@@ -1,3 +1,5 @@
+// Tests of Replay, including allocators broken on purpose.
+
 package trace
 
 import (

@@ -1,3 +1,5 @@
+// Tests of memkit bench, run in-process on small workloads.
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+// Tests of memkit replay, run in-process on small traces.
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+// Tests of size flag parsing.
+
 package main
 
 import "testing"

@@ -1,3 +1,5 @@
+// Tests of the test kit: a correct toy allocator passes, each planted flaw is caught.
+
 package alloctest
 
 import (

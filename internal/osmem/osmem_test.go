@@ -1,3 +1,5 @@
+// Tests of page mapping, decommit and bad arguments.
+
 package osmem
 
 import "testing"

@@ -1,3 +1,5 @@
+// Tests of the HTML report.
+
 package report
 
 import (

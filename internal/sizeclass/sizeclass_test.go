@@ -1,3 +1,5 @@
+// Exhaustive tests of the class arithmetic at every boundary, and of Bitmap against a model.
+
 package sizeclass
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the adapters: every registered allocator replays a workload verified.
+
 package targets
 
 import (

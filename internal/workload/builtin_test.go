@@ -1,3 +1,5 @@
+// Tests of the built-in workloads and the embedded traces.
+
 package workload
 
 import (

@@ -1,3 +1,5 @@
+// Tests of the churn stream.
+
 package workload
 
 import "testing"
