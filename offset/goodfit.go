@@ -10,7 +10,17 @@ import "math/bits"
 const fallbackScan = 16
 
 // class returns the class a free block of size bytes is filed under.
-func (a *Allocator) class(size uint64) int { return classes.Down(size >> a.shift) }
+func (a *Allocator) class(size uint64) int { return classDown(size >> a.shift) }
+
+// classDown is classes.Down(u) with the class grid's constant folded in
+// (the same formula as internal/sizeclass; TestClassDown compares them).
+func classDown(u uint64) int {
+	if u < 1<<subBits {
+		return int(u)
+	}
+	sh := uint(bits.Len64(u)-1) - subBits
+	return int(sh<<subBits) + int(u>>sh)
+}
 
 // listPush files free block i (of size bytes) at the head of its class's
 // list. Last in, first out: a block just freed is the first reused, which
@@ -77,7 +87,7 @@ func (a *Allocator) goodFit(s uint64) uint32 {
 // classUp returns sizeclass Up(u) for u < 1<<62 units (always in range):
 // Down(u), plus one unless u is its class's smallest member.
 func classUp(u uint64) int {
-	c := classes.Down(u)
+	c := classDown(u)
 	if u >= 1<<subBits && u&(1<<(bits.Len64(u)-1-subBits)-1) != 0 {
 		c++
 	}

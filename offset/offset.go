@@ -263,14 +263,21 @@ func (a *Allocator) reset() {
 }
 
 // newNode returns an unused node, or 0 when the budget is spent. A growing
-// Allocator enlarges its table instead (the only place it allocates).
+// Allocator enlarges its table instead (the only place it allocates). The
+// node's fields are stale: every caller assigns the whole node.
 func (a *Allocator) newNode() uint32 {
-	if i := a.spare; i != 0 {
-		a.spare = a.nodes[i].next
-		a.nodes[i] = node{}
-		a.nodesInUse++
-		return i
+	i := a.spare
+	if i == 0 {
+		return a.newNodeSlow()
 	}
+	a.spare = a.nodes[i].next
+	a.nodesInUse++
+	return i
+}
+
+// newNodeSlow is newNode past the unused-node list: the table's untouched
+// tail, or a bigger table.
+func (a *Allocator) newNodeSlow() uint32 {
 	if int(a.used) == len(a.nodes) {
 		if a.maxNodes > 0 || len(a.nodes)-1 >= MaxNodes {
 			return 0
@@ -344,7 +351,7 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 	// GoodFit, steps 2 and 3 of doc.go inline: both candidates are list
 	// heads, so taking one needs no search of its list.
 	u := s >> a.shift
-	c := classes.Down(u)
+	c := classDown(u)
 	if h := a.heads[c]; h != 0 {
 		if start, end := a.bounds(h); end-start >= s {
 			return Offset(a.takeHead(h, c, start, end, s)), nil
@@ -380,7 +387,10 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	rest := end - start - s
 	var r uint32
 	if rest > 0 {
-		if r = a.newNode(); r == 0 {
+		if r = a.spare; r != 0 { // newNode's fast path, inline
+			a.spare = a.nodes[r].next
+			a.nodesInUse++
+		} else if r = a.newNodeSlow(); r == 0 {
 			s, rest = s+rest, 0
 			a.whole++
 		}

@@ -114,3 +114,24 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestClassDown checks that the constant-folded class arithmetic agrees with
+// internal/sizeclass at every class boundary and around it.
+func TestClassDown(t *testing.T) {
+	for k := 0; k < classes.Count(); k++ {
+		m := classes.Min(k)
+		for _, u := range []uint64{m - 1, m, m + 1} {
+			if m == 0 && u == m-1 {
+				continue
+			}
+			if got, want := classDown(u), classes.Down(u); got != want {
+				t.Fatalf("classDown(%d) = %d, want %d", u, got, want)
+			}
+			if u < 1<<62 {
+				if got, _ := classes.Up(u); classUp(u) != got {
+					t.Fatalf("classUp(%d) = %d, want %d", u, classUp(u), got)
+				}
+			}
+		}
+	}
+}
