@@ -29,6 +29,22 @@ func (a *Allocator) pull(i uint32) {
 	a.maxf[i] = m
 }
 
+// pullKept is pull for a node whose own block did not change since maxf[t]
+// was last right (only its subtree did), and reports whether maxf[t]
+// changed. Its own size is then at most the old maximum, so when the
+// children reach that maximum it cannot matter, and the neighbour that
+// holds the block's end is not read.
+func (a *Allocator) pullKept(t uint32) bool {
+	n := &a.nodes[t]
+	old := a.maxf[t]
+	m := max(a.maxf[n.a], a.maxf[n.b])
+	if m < old && n.off&freeBit != 0 {
+		m = max(m, a.blockSize(t))
+	}
+	a.maxf[t] = m
+	return m != old
+}
+
 // treeSplit splits the subtree t into the blocks below key and the rest.
 func (a *Allocator) treeSplit(t uint32, key uint64) (lo, hi uint32) {
 	if t == 0 {
@@ -128,13 +144,21 @@ func (a *Allocator) treeTouch(t uint32, key uint64) {
 			t = a.nodes[t].b
 		}
 	}
+	if n == 0 {
+		return
+	}
+	// The block keyed key changed; its ancestors' own blocks did not.
+	n--
+	t = path[n]
+	old := a.maxf[t]
+	a.pull(t)
+	if a.maxf[t] == old {
+		return // nothing above can change
+	}
 	for n > 0 {
 		n--
-		t := path[n]
-		old := a.maxf[t]
-		a.pull(t)
-		if a.maxf[t] == old {
-			return // nothing above can change
+		if !a.pullKept(path[n]) {
+			return
 		}
 	}
 }
@@ -295,14 +319,22 @@ func (a *Allocator) treeFindPath(off uint64) uint32 {
 // pullPath recomputes maxf for the first n nodes of the recorded path,
 // deepest first. It stops at the first node whose maximum does not change:
 // callers use it only when every node off the path is already correct, so
-// nothing above that node can change either.
+// nothing above that node can change either. Only the deepest node's own
+// block may have changed.
 func (a *Allocator) pullPath(n int) {
+	if n == 0 {
+		return
+	}
+	n--
+	t := a.path[n]
+	old := a.maxf[t]
+	a.pull(t)
+	if a.maxf[t] == old {
+		return
+	}
 	for n > 0 {
 		n--
-		t := a.path[n]
-		old := a.maxf[t]
-		a.pull(t)
-		if a.maxf[t] == old {
+		if !a.pullKept(a.path[n]) {
 			return
 		}
 	}
@@ -320,14 +352,15 @@ func (a *Allocator) pathIndex(x uint32, n int) int {
 }
 
 // eraseAt removes the last node of the recorded path (of n ≥ 1 nodes) from
-// the treap, without comparing keys: its children take its place.
-func (a *Allocator) eraseAt(n int) {
+// the treap, without comparing keys: its children take its place. It
+// returns the subtree now in that place.
+func (a *Allocator) eraseAt(n int) uint32 {
 	b := a.path[n-1]
 	m := a.treeMerge(a.nodes[b].a, a.nodes[b].b)
 	a.nodes[b].a, a.nodes[b].b = 0, 0
 	if n == 1 {
 		a.root = m
-		return
+		return m
 	}
 	p := a.path[n-2]
 	if a.nodes[p].a == b {
@@ -335,6 +368,7 @@ func (a *Allocator) eraseAt(n int) {
 	} else {
 		a.nodes[p].b = m
 	}
+	return m
 }
 
 // chainRemove takes block j out of the address chain only.
@@ -385,8 +419,9 @@ func (a *Allocator) treeFree(i uint32) {
 			// p sits in i's left subtree. The merge that replaces i may
 			// already pull p's new size into the merged subtree, so after
 			// repairing p's path, repair i's ancestors too.
-			a.eraseAt(n)
-			a.treeTouch(a.root, a.start(p))
+			// p is in the subtree that took i's place: repair from there.
+			m := a.eraseAt(n)
+			a.treeTouch(m, a.start(p))
 			a.pullPath(n - 1)
 		}
 		a.releaseNode(i)
@@ -401,11 +436,11 @@ func (a *Allocator) treeFree(i uint32) {
 		} else {
 			a.nodes[q].off = off | freeBit
 			k := a.pathIndex(q, n)
-			a.eraseAt(n)
+			m := a.eraseAt(n)
 			if k >= 0 {
 				a.pullPath(k + 1) // as for p above
 			} else {
-				a.treeTouch(a.root, off)
+				a.treeTouch(m, off)
 				a.pullPath(n - 1)
 			}
 		}
