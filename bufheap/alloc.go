@@ -206,7 +206,8 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 
 // take allocates free chunk c (u units, class k) for need units.
 func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
-	if err := h.checkUnlink(c, k); err != nil {
+	cn, err := h.checkUnlink(c, k)
+	if err != nil {
 		return 0, 0, err
 	}
 	rem := u - need
@@ -217,7 +218,6 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 			return 0, 0, err
 		}
 	} else {
-		var err error
 		if nv, err = h.chunk(next); err != nil {
 			return 0, 0, err
 		}
@@ -226,7 +226,7 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 		}
 		need = u
 	}
-	h.unlink(c, k)
+	h.unlink(k, cn)
 	h.freeBytes -= u<<h.shift - hdrSize
 	if rem >= h.minU {
 		r := c + int(need<<h.shift)
@@ -337,9 +337,10 @@ func (h *Heap) free(c int, v uint64) error {
 	}
 	start, total, merges := c, u, uint64(0)
 	var nu uint64
+	var nn, pn nbrs
 	if nv&flagAlloc == 0 {
 		nu = unitsOf(nv)
-		if err := h.checkUnlink(next, h.cls.Down(nu)); err != nil {
+		if nn, err = h.checkUnlink(next, h.cls.Down(nu)); err != nil {
 			return err
 		}
 		total += nu
@@ -351,7 +352,7 @@ func (h *Heap) free(c int, v uint64) error {
 		if p, pu, err = h.prevFree(c); err != nil {
 			return err
 		}
-		if err := h.checkUnlink(p, h.cls.Down(pu)); err != nil {
+		if pn, err = h.checkUnlink(p, h.cls.Down(pu)); err != nil {
 			return err
 		}
 		start, total = p, total+pu
@@ -361,11 +362,19 @@ func (h *Heap) free(c int, v uint64) error {
 		return err
 	}
 	if nu != 0 {
-		h.unlink(next, h.cls.Down(nu))
+		h.unlink(h.cls.Down(nu), nn)
 		h.tomb(next)
 	}
 	if pu != 0 {
-		h.unlink(p, h.cls.Down(pu))
+		// Unlinking next may have changed p's own links when the two were
+		// neighbours on one list.
+		if pn.next == next && nu != 0 {
+			pn.next = nn.next
+		}
+		if pn.prev == next && nu != 0 {
+			pn.prev = nn.prev
+		}
+		h.unlink(h.cls.Down(pu), pn)
 		h.tomb(c)
 	}
 	h.makeFree(start, total)
@@ -486,8 +495,9 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	case need <= u:
 		// Shrink: the tail, merged with a free next neighbour, becomes free.
 		tail, tu := c+int(need<<h.shift), u-need
+		var nn nbrs
 		if nu != 0 {
-			if err := h.checkUnlink(next, h.cls.Down(nu)); err != nil {
+			if nn, err = h.checkUnlink(next, h.cls.Down(nu)); err != nil {
 				return 0, err
 			}
 		}
@@ -496,7 +506,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 		}
 		h.freeBytes += tu << h.shift
 		if nu != 0 {
-			h.unlink(next, h.cls.Down(nu))
+			h.unlink(h.cls.Down(nu), nn)
 			h.tomb(next)
 		} else {
 			h.putHdr(next, nv|flagPrevFree)
@@ -513,7 +523,8 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	}
 	// Grow into the free next neighbour.
 	rem := u + nu - need
-	if err := h.checkUnlink(next, h.cls.Down(nu)); err != nil {
+	nn, err := h.checkUnlink(next, h.cls.Down(nu))
+	if err != nil {
 		return 0, err
 	}
 	after := next + int(nu<<h.shift)
@@ -531,7 +542,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 		}
 		need = u + nu
 	}
-	h.unlink(next, h.cls.Down(nu))
+	h.unlink(h.cls.Down(nu), nn)
 	h.tomb(next)
 	h.freeBytes -= nu<<h.shift - hdrSize
 	if rem >= h.minU {

@@ -20,10 +20,11 @@ func unitsOf(v uint64) uint64 { return v >> unitShift }
 // chunk inside it (the sentinel at end has size 0 and is allocated). The
 // common case is small enough to be inlined; the rest is chunkSlow.
 func (h *Heap) chunk(pos int) (uint64, error) {
-	if off := pos - h.g.first; off >= 0 && pos < h.g.end && off&(1<<h.shift-1) == 0 {
+	// One unsigned compare for first ≤ pos < end.
+	if off := uint(pos - h.g.first); off < h.areaLen && off&h.unitMask == 0 {
 		w := le.Uint64(h.buf[pos:])
 		v := w & hdrValMask
-		if u := v >> unitShift; w == sealHdr(pos, v) && u >= h.minU && u <= uint64(h.g.end-pos)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
+		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
 			return v, nil
 		}
 	}
@@ -81,8 +82,23 @@ func (h *Heap) makeFree(pos int, units uint64) {
 
 func (h *Heap) slot(k int) int { return h.g.headsOff + 8*(k-h.g.kmin) }
 
-// link reads the link word at pos: 0 or the header offset it names.
+// link reads the link word at pos: 0 or the header offset it names. The
+// common case (seal and range good) is small enough to be inlined; linkSlow
+// says what is wrong otherwise.
 func (h *Heap) link(pos int) (int, error) {
+	w := le.Uint64(h.buf[pos:])
+	if v := w & linkValMask; w == sealLink(pos, v) {
+		if v-1 < h.linkLim {
+			return h.g.first + int((v-1)<<h.shift), nil
+		}
+		if v == 0 {
+			return 0, nil
+		}
+	}
+	return h.linkSlow(pos)
+}
+
+func (h *Heap) linkSlow(pos int) (int, error) {
 	w := le.Uint64(h.buf[pos:])
 	v := w & linkValMask
 	if w != sealLink(pos, v) {
@@ -91,7 +107,7 @@ func (h *Heap) link(pos int) (int, error) {
 	if v == 0 {
 		return 0, nil
 	}
-	if v-1 >= uint64(h.g.end-h.g.first)>>h.shift {
+	if v-1 >= h.linkLim {
 		return 0, fmt.Errorf("bufheap: link at %#x: target unit %d past the end: %w", pos, v-1, memkit.ErrCorrupt)
 	}
 	return h.g.first + int((v-1)<<h.shift), nil
@@ -114,50 +130,54 @@ func (h *Heap) setLink(pos, target int) {
 	le.PutUint64(h.buf[pos:], sealLink(pos, v))
 }
 
+// nbrs are a free chunk's list neighbours (0: none), as checkUnlink
+// validated them, so that unlink need not decode them again.
+type nbrs struct{ next, prev int }
+
 // checkUnlink validates everything unlink(pos, k) will read or write: both
 // links of pos and the back links of its neighbours (or the list head).
-func (h *Heap) checkUnlink(pos, k int) error {
+func (h *Heap) checkUnlink(pos, k int) (nbrs, error) {
 	next, err := h.link(pos + 8)
 	if err != nil {
-		return err
+		return nbrs{}, err
 	}
 	prev, err := h.link(pos + 16)
 	if err != nil {
-		return err
+		return nbrs{}, err
 	}
 	if next != 0 {
 		if _, err := h.freeChunk(next); err != nil {
-			return err
+			return nbrs{}, err
 		}
 		if back, err := h.link(next + 16); err != nil || back != pos {
-			return corruptAt(next, fmt.Sprintf("free list back link %#x, want %#x", back, pos))
+			return nbrs{}, corruptAt(next, fmt.Sprintf("free list back link %#x, want %#x", back, pos))
 		}
 	}
 	if prev != 0 {
 		if _, err := h.freeChunk(prev); err != nil {
-			return err
+			return nbrs{}, err
 		}
 		if fwd, err := h.link(prev + 8); err != nil || fwd != pos {
-			return corruptAt(prev, fmt.Sprintf("free list link %#x, want %#x", fwd, pos))
+			return nbrs{}, corruptAt(prev, fmt.Sprintf("free list link %#x, want %#x", fwd, pos))
 		}
 	} else if head, err := h.link(h.slot(k)); err != nil || head != pos {
-		return corruptAt(pos, fmt.Sprintf("first of its list but class %d head is %#x", k, head))
+		return nbrs{}, corruptAt(pos, fmt.Sprintf("first of its list but class %d head is %#x", k, head))
 	}
-	return nil
+	return nbrs{next, prev}, nil
 }
 
-// unlink removes free chunk pos from class k's list. checkUnlink passed.
-func (h *Heap) unlink(pos, k int) {
-	next, prev := h.linkRaw(pos+8), h.linkRaw(pos+16)
-	if next != 0 {
-		h.setLink(next+16, prev)
+// unlink removes free chunk pos, whose neighbours checkUnlink(pos, k)
+// returned as n, from class k's list.
+func (h *Heap) unlink(k int, n nbrs) {
+	if n.next != 0 {
+		h.setLink(n.next+16, n.prev)
 	}
-	if prev != 0 {
-		h.setLink(prev+8, next)
+	if n.prev != 0 {
+		h.setLink(n.prev+8, n.next)
 		return
 	}
-	h.setLink(h.slot(k), next)
-	if next == 0 {
+	h.setLink(h.slot(k), n.next)
+	if n.next == 0 {
 		h.clearBit(k)
 	}
 }

@@ -33,8 +33,14 @@ type Heap struct {
 	buf   []byte // the whole buffer; the image
 	shift uint   // log2(Align); a unit is 1<<shift bytes
 	minU  uint64 // smallest chunk, in units
-	cls   sizeclass.Classes
-	g     geometry
+	// linkLim is the number of units in the chunk area: a link's target
+	// value minus one must be below it (a value of 0, "none", wraps to
+	// above it and takes linkSlow).
+	linkLim  uint64
+	areaLen  uint // end - first: bytes of the chunk area, sentinel excluded
+	unitMask uint // 1<<shift - 1
+	cls      sizeclass.Classes
+	g        geometry
 
 	// Statistics, recounted by Open and verified by Check.
 	allocBytes  uint64 // usable bytes of allocated chunks
@@ -101,6 +107,9 @@ func New(buf []byte, cfg Config) (*Heap, error) {
 func newHeap(buf []byte, g geometry, cfg Config) *Heap {
 	h := &Heap{buf: buf, shift: g.shift, g: g, cls: sizeclass.MustNew(g.sub)}
 	h.minU = minChunkBytes >> g.shift
+	h.linkLim = uint64(g.end-g.first) >> g.shift
+	h.areaLen = uint(g.end - g.first)
+	h.unitMask = 1<<g.shift - 1
 	if cfg.Profile != nil {
 		h.log = profile.NewWriter(cfg.Profile)
 		h.sites = make(map[int]profile.Site)
