@@ -197,22 +197,29 @@ func (a *Allocator) firstFit(s uint64) uint32 {
 	if a.maxf[t] < s {
 		return 0
 	}
+	nodes := a.nodes
+	var pf uint64
 	d := 0
 	for {
 		if d < maxPath {
 			a.path[d] = t
 		}
 		d++
-		n := &a.nodes[t]
-		if a.maxf[n.a] >= s {
-			t = n.a
+		n := &nodes[t]
+		l, r := n.a, n.b
+		// Start reading both children and the block's end before the
+		// branches decide which one is needed (see Allocator.pf).
+		pf += nodes[l].off + nodes[r].off + nodes[n.next].off
+		if a.maxf[l] >= s {
+			t = l
 			continue
 		}
 		if n.off&freeBit != 0 && a.blockSize(t) >= s {
 			break
 		}
-		t = n.b
+		t = r
 	}
+	a.pf = pf
 	if d > maxPath {
 		d = -1
 	}
@@ -292,6 +299,8 @@ const maxPath = 96
 // treeFindPath is treeFind that also records the root-to-block path in
 // a.path, for treeFree.
 func (a *Allocator) treeFindPath(off uint64) uint32 {
+	nodes := a.nodes
+	var pf uint64
 	t := a.root
 	n := 0
 	for t != 0 {
@@ -299,16 +308,20 @@ func (a *Allocator) treeFindPath(off uint64) uint32 {
 			a.path[n] = t
 		}
 		n++
-		k := a.start(t)
+		nd := &nodes[t]
+		l, r := nd.a, nd.b
+		pf += nodes[l].off + nodes[r].off // both children, before the branch
+		k := nd.off &^ freeBit
 		if off == k {
 			break
 		}
 		if off < k {
-			t = a.nodes[t].a
+			t = l
 		} else {
-			t = a.nodes[t].b
+			t = r
 		}
 	}
+	a.pf = pf
 	if n > maxPath {
 		n = -1
 	}
