@@ -213,8 +213,10 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 	rem := u - need
 	next := c + int(u<<h.shift)
 	var nv uint64
+	var kr int // class of the remainder
 	if rem >= h.minU {
-		if err := h.checkHead(h.cls.Down(rem)); err != nil {
+		kr = h.cls.Down(rem)
+		if err := h.checkHead(kr); err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -231,7 +233,7 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 	if rem >= h.minU {
 		r := c + int(need<<h.shift)
 		h.makeFree(r, rem)
-		h.insertFree(r, rem)
+		h.insertFree(r, kr)
 		h.chunks++
 		h.freeBytes += rem<<h.shift - hdrSize
 	} else {
@@ -338,9 +340,11 @@ func (h *Heap) free(c int, v uint64) error {
 	start, total, merges := c, u, uint64(0)
 	var nu uint64
 	var nn, pn nbrs
+	var kn, kp int // classes of the free neighbours
 	if nv&flagAlloc == 0 {
 		nu = unitsOf(nv)
-		if nn, err = h.checkUnlink(next, h.cls.Down(nu)); err != nil {
+		kn = h.cls.Down(nu)
+		if nn, err = h.checkUnlink(next, kn); err != nil {
 			return err
 		}
 		total += nu
@@ -352,17 +356,19 @@ func (h *Heap) free(c int, v uint64) error {
 		if p, pu, err = h.prevFree(c); err != nil {
 			return err
 		}
-		if pn, err = h.checkUnlink(p, h.cls.Down(pu)); err != nil {
+		kp = h.cls.Down(pu)
+		if pn, err = h.checkUnlink(p, kp); err != nil {
 			return err
 		}
 		start, total = p, total+pu
 		merges++
 	}
-	if err := h.checkHead(h.cls.Down(total)); err != nil {
+	kt := h.cls.Down(total)
+	if err := h.checkHead(kt); err != nil {
 		return err
 	}
 	if nu != 0 {
-		h.unlink(h.cls.Down(nu), nn)
+		h.unlink(kn, nn)
 		h.tomb(next)
 	}
 	if pu != 0 {
@@ -374,11 +380,11 @@ func (h *Heap) free(c int, v uint64) error {
 		if pn.prev == next && nu != 0 {
 			pn.prev = nn.prev
 		}
-		h.unlink(h.cls.Down(pu), pn)
+		h.unlink(kp, pn)
 		h.tomb(c)
 	}
 	h.makeFree(start, total)
-	h.insertFree(start, total)
+	h.insertFree(start, kt)
 	if nu == 0 {
 		h.putHdr(next, nv|flagPrevFree)
 	}
@@ -501,7 +507,8 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 				return 0, err
 			}
 		}
-		if err := h.checkHead(h.cls.Down(tu + nu)); err != nil {
+		kt := h.cls.Down(tu + nu)
+		if err := h.checkHead(kt); err != nil {
 			return 0, err
 		}
 		h.freeBytes += tu << h.shift
@@ -514,7 +521,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 			h.freeBytes -= hdrSize
 		}
 		h.makeFree(tail, tu+nu)
-		h.insertFree(tail, tu+nu)
+		h.insertFree(tail, kt)
 		h.allocBytes -= tu << h.shift
 		h.putHdr(c, keep|need<<unitShift)
 		return need, nil
@@ -529,8 +536,10 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	}
 	after := next + int(nu<<h.shift)
 	var av uint64
+	var kr int
 	if rem >= h.minU {
-		if err := h.checkHead(h.cls.Down(rem)); err != nil {
+		kr = h.cls.Down(rem)
+		if err := h.checkHead(kr); err != nil {
 			return 0, err
 		}
 	} else {
@@ -548,7 +557,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	if rem >= h.minU {
 		r := c + int(need<<h.shift)
 		h.makeFree(r, rem)
-		h.insertFree(r, rem)
+		h.insertFree(r, kr)
 		h.freeBytes += rem<<h.shift - hdrSize
 	} else {
 		h.putHdr(after, av&^flagPrevFree)

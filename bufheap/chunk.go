@@ -198,9 +198,9 @@ func (h *Heap) checkHead(k int) error {
 	return nil
 }
 
-// insertFree pushes free chunk pos of the given size onto its class list.
-func (h *Heap) insertFree(pos int, units uint64) {
-	k := h.cls.Down(units)
+// insertFree pushes free chunk pos onto the list of its class k, whose
+// head checkHead(k) validated.
+func (h *Heap) insertFree(pos int, k int) {
 	s := h.slot(k)
 	old := h.linkRaw(s)
 	h.setLink(pos+8, old)

@@ -178,6 +178,21 @@
 // O(1) except LargestFree, which scans the highest non-empty list. Reset:
 // O(classes).
 //
+// What an O(1) operation costs is memory latency. A Free and an Alloc read
+// a few words each that lie far apart in the buffer: the chunk's header,
+// its neighbours in address order, their neighbours on their lists, the
+// head of the class it goes to. The checks read words on the lines the
+// operation writes anyway (a header and its links share a line three
+// times in four), and each header or link is decoded and validated once
+// per operation. On the 2-core development host a free+alloc pair takes
+// about 70 ns when all of it is cached (BenchmarkProfilingOff) and about
+// 250 cpu-ns in a 256 MiB buffer holding 10000 blocks (BenchmarkAllocFree),
+// where nearly every one of those words is a cache and TLB miss. The first
+// header written into a page the process has never touched (a buffer just
+// obtained from make or mmap) also pays the kernel's page fault, several
+// microseconds: code that times operations should touch the buffer's pages
+// once beforehand.
+//
 // # Concurrency
 //
 // A Heap is not safe for concurrent use. Locked wraps one behind a mutex;
