@@ -129,8 +129,11 @@
 // successor and, when it splits, one index slot and the head of the
 // remainder's class. Every other step is a few register operations (the
 // class of a size is two shifts and a bit count). FirstFit adds a
-// root-to-block descent per call, about 2 ln n nodes deep, and repairs
-// maxf only up to the first ancestor whose value does not change.
+// root-to-block descent per call, about 2 ln n nodes deep; each level reads
+// both children before the compare that picks one, so the cache misses of
+// successive levels overlap. It repairs maxf only up to the first ancestor
+// whose value does not change, and reads an ancestor's block end only when
+// its children no longer reach its old maximum.
 //
 // # Errors
 //
