@@ -33,6 +33,7 @@ type arena struct {
 	dirty    []uint64 // one bit per page: may hold non-zero bytes
 	npages   int
 	nfree    int    // free pages
+	idx      int    // index in shard.arenas
 	id       uint32 // in the global table, 0 once unregistered
 }
 
@@ -86,6 +87,7 @@ func (h *Heap) newArena(sh *shard) (*arena, error) {
 		return nil, err
 	}
 	h.mapped.Add(int64(len(mem)))
+	a.idx = len(sh.arenas)
 	sh.arenas = append(sh.arenas, a)
 	return a, nil
 }

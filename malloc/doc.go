@@ -15,11 +15,20 @@
 //   - arena: one mapping of Config.ArenaSize bytes (default 256 KiB) from
 //     internal/osmem, owned by one shard, cut into 4 KiB pages.
 //   - run: consecutive pages of one arena with one purpose: a slab run of
-//     one size class (16 pages = 64 KiB for classes up to 4 KiB), a medium
-//     run holding one block of whole pages, or (Compact) a fit run.
-//   - size class: one of 72 slot sizes for requests up to 32 KiB: multiples
-//     of 16 up to 128, then eight per power of two (at most 12.5% rounding,
-//     against up to 50% for power-of-two slots).
+//     one size class, a medium run holding one block of whole pages, or
+//     (Compact) a fit run. A slab run has the fewest pages (1 to 16) that
+//     hold 8 slots (fewer for slots above 8 KiB) with at most 1/64 of it
+//     left after the last slot: 1 page for most classes up to 512 bytes,
+//     2 to 16 above.
+//   - size class: one of 120 slot sizes for requests up to 32 KiB:
+//     multiples of 16 up to 256, eight from 256 to 512, then sixteen per
+//     power of two (at most 6.25% rounding above 512 bytes, against up to
+//     50% for power-of-two slots).
+//   - borrowing: a request whose class has no free slot takes one from
+//     the smallest larger class, at most 1/4 larger, that has two or more
+//     runs with free slots, before making a run. Neighbouring classes so
+//     share their free slots, which absorbs the swings of each class's
+//     population that would otherwise strand slots in every class.
 //   - slot: one block-sized cell of a slab run.
 //   - fit run (Config.Compact): a run in which requests of 1 KiB to 32 KiB
 //     get exactly their size rounded to 16, cut from free blocks found by
@@ -52,12 +61,15 @@
 //     sizeToClass[(n+15)/16] (a table lookup); pick the shard (Concurrent:
 //     the goroutine's usual shard, picked by a hash of its stack address,
 //     if its TryLock succeeds, else the next free one, else wait on it).
-//  3. The class's current run (the last on its partial list; made from 16
-//     free pages of an arena, mapping a new arena when none has them) gives
-//     a slot: the top of its free stack, else the next never-used slot
-//     (which reads as zero if the run's pages were clean: Calloc skips the
-//     clearing). A run that becomes full leaves the partial list, and the
-//     fullest remaining run becomes current.
+//  3. The class's current run (the last on its partial list) gives a slot;
+//     when the class has none, a larger class lends its current run
+//     (borrowing), else a run is made: first fit from the shard's lowest
+//     arena with free pages (so runs pack into the oldest arenas), mapping
+//     a new arena when none has them. The slot is the top of the run's free
+//     stack, else the next never-used slot (which reads as zero if the
+//     run's pages were clean: Calloc skips the clearing). A run that
+//     becomes full leaves the partial list, and the fullest remaining run
+//     becomes current.
 //  4. Set the slot's live-start bit; count; return mem[off:off+n:off+slot].
 //  5. Compact and 1 KiB < n ≤ 32 KiB: round n to 16; find the smallest
 //     non-empty free-list class that certainly fits (a bitmap search); pop
@@ -78,7 +90,7 @@
 //     free fit block) start, else ErrInvalidFree. Nothing has changed yet.
 //  3. Slab: clear the bit, push the slot on the run's free stack; a run that
 //     was full rejoins the partial list; a run that became empty gives its
-//     pages back at once (runs are 64 KiB, so small heaps stay small).
+//     pages back at once (runs are small, so small heaps stay small).
 //  4. Fit: the block ends at the next live or free start; merge with a free
 //     block after it and one before it (a backward bitmap search), file the
 //     result; a fit run that became all free goes back to the arena when

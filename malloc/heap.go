@@ -88,7 +88,7 @@ type shard struct {
 	arenas  []*arena
 	spare   []*run // run structs for reuse
 	fit     fitState
-	cursor  int // arena index where the last page search succeeded
+	cursor  int // arenas below this index have no free page
 	stats   counters
 	h       *Heap
 	_       [64]byte // keep neighbouring shards' locks on separate cache lines
@@ -209,7 +209,7 @@ func (h *Heap) malloc(n int) (b []byte, fresh bool, err error) {
 		var r *run
 		if k := len(cl.partial); k > 0 {
 			r = cl.partial[k-1]
-		} else if r, err = sh.newRun(int(classPages[c]), int16(c)); err != nil {
+		} else if cl, r, err = sh.runFor(c); err != nil {
 			h.unlock(sh)
 			return nil, false, fmt.Errorf("malloc: malloc(%d): %w", n, err)
 		}
@@ -295,7 +295,6 @@ func (sh *shard) newRun(k int, c int16) (*run, error) {
 		if a, err = sh.h.newArena(sh); err != nil {
 			return nil, err
 		}
-		sh.cursor = len(sh.arenas) - 1
 		p, ext = 0, a.npages
 		if k > a.npages {
 			return nil, fmt.Errorf("malloc: %d pages do not fit an arena of %d: %w", k, a.npages, memkit.ErrInvalidSize)
@@ -335,18 +334,45 @@ func (sh *shard) newRun(k int, c int16) (*run, error) {
 	return r, nil
 }
 
-// findPages looks for k free pages in the shard's arenas, starting at the
-// cursor.
-func (sh *shard) findPages(k int) (*arena, int, int) {
-	n := len(sh.arenas)
-	for i := range n {
-		j := sh.cursor + i
-		if j >= n {
-			j -= n
+// runFor returns a run with a free slot for class c, whose partial list is
+// empty, and the state of the class the run belongs to: a neighbour's
+// (borrow), else a new run of class c.
+func (sh *shard) runFor(c uint8) (*classState, *run, error) {
+	if cl, r := sh.borrow(c); r != nil {
+		return cl, r, nil
+	}
+	r, err := sh.newRun(int(classPages[c]), int16(c))
+	return &sh.classes[c], r, err
+}
+
+// borrow returns, for a request of class c whose class has no free slot,
+// the current run of the smallest larger class at most 1/4 larger than c
+// that has at least two runs with free slots, and that class's state; or
+// nil when there is none. Lending only from a class with a spare run keeps
+// the lender from making a run at once in its turn; pooling the free slots
+// of neighbouring classes this way absorbs their population swings
+// without new runs (a few points of utilization at 10000 live blocks)
+// for a little rounding on the borrowed blocks.
+func (sh *shard) borrow(c uint8) (*classState, *run) {
+	lim := classSize[c] + classSize[c]/4
+	for d := int(c) + 1; d < numClasses && classSize[d] <= lim; d++ {
+		cl := &sh.classes[d]
+		if k := len(cl.partial); k >= 2 {
+			return cl, cl.partial[k-1]
 		}
-		a := sh.arenas[j]
+	}
+	return nil, nil
+}
+
+// findPages looks for k free pages in the shard's arenas: first fit from
+// the lowest arena that has free pages, so runs pack into the oldest
+// arenas and the newest drain.
+func (sh *shard) findPages(k int) (*arena, int, int) {
+	for sh.cursor < len(sh.arenas) && sh.arenas[sh.cursor].nfree == 0 {
+		sh.cursor++
+	}
+	for _, a := range sh.arenas[sh.cursor:] {
 		if p, ext := a.findPages(k); p >= 0 {
-			sh.cursor = j
 			return a, p, ext
 		}
 	}
@@ -359,6 +385,7 @@ func (sh *shard) freeRun(r *run) {
 	if m := a.give(int(r.start>>pageShift), int(r.pages)); m > 0 {
 		sh.stats.coalesces += uint64(m)
 	}
+	sh.cursor = min(sh.cursor, a.idx)
 	r.arena = nil
 	sh.spare = append(sh.spare, r)
 }
@@ -655,6 +682,7 @@ func (h *Heap) resizeInPlace(addr uintptr, n int) ([]byte, int, error) {
 		if m := a.give(p+k, old-k); m > 0 {
 			sh.stats.coalesces += uint64(m)
 		}
+		sh.cursor = min(sh.cursor, a.idx)
 	case k > old:
 		e := p + old
 		if e+k-old > a.npages || a.nextUsed(e) < e+k-old {

@@ -323,6 +323,7 @@ func (sh *shard) reset() {
 		clear(sh.classes[c].partial)
 		sh.classes[c].partial = sh.classes[c].partial[:0]
 	}
+	sh.cursor = 0
 	st := &sh.stats
 	st.frees += uint64(st.live)
 	st.bytesFreed += uint64(st.inUse)
@@ -401,6 +402,7 @@ func (sh *shard) trim() error {
 			errs = append(errs, sh.h.releaseArena(a))
 			continue
 		}
+		a.idx = len(kept)
 		kept = append(kept, a)
 		osPages := max(1, osmem.PageSize/pageSize)
 		for p := a.nextFree(0); p < a.npages; {

@@ -182,9 +182,8 @@ func TestReadRep(t *testing.T) {
 // and, when MEMKIT_TRACES names a directory of .rep files, on those too.
 // It fails if malloc (Compact) does worse than modernc.org/memory on the
 // random and binary workloads. Realloc chains on a tiny heap are logged
-// only: there the floor of one 256 KiB arena and one 64 KiB run per size
-// class touched dominates (modernc's floor is one 64 KiB page), see the
-// package's closing notes.
+// only: there the floor of one 256 KiB arena dominates (modernc's floor
+// is one 64 KiB page).
 func TestTraceUtilization(t *testing.T) {
 	for _, kind := range []string{"random", "binary", "realloc"} {
 		ops, ids := genTrace(kind, 1)
