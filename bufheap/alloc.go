@@ -306,6 +306,18 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 	if !ok {
 		return fmt.Errorf("bufheap: free: slice at %#x: not in this heap: %w", addrOf(b), memkit.ErrInvalidFree)
 	}
+	// The block's cap, as Alloc returned it, ends where the next chunk's
+	// header starts. Loading that word now, before c's header says where
+	// next really is, lets the two cache misses overlap; free uses the
+	// word only if c's validated header puts next at the same place, and
+	// validates it like any other header.
+	var nw uint64
+	np := uint(off) + uint(cap(b))
+	if np-uint(h.g.first) <= h.areaLen {
+		nw = le.Uint64(h.buf[np:])
+	} else {
+		np = 0
+	}
 	c, v, err := h.live(off, "free")
 	if err != nil {
 		if h.log != nil && errors.Is(err, memkit.ErrInvalidFree) {
@@ -315,7 +327,7 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 		}
 		return err
 	}
-	if err := h.free(c, v); err != nil {
+	if err := h.freeNext(c, v, int(np), nw); err != nil {
 		return err
 	}
 	if h.log != nil {
@@ -327,10 +339,20 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 
 // free frees allocated chunk c (header value v), merging it with free
 // neighbours on both sides. Everything it touches is validated first.
-func (h *Heap) free(c int, v uint64) error {
+func (h *Heap) free(c int, v uint64) error { return h.freeNext(c, v, 0, 0) }
+
+// freeNext is free with the word nw loaded earlier from offset np (0:
+// none), used as the next chunk's header if that is where it starts.
+func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 	u := unitsOf(v)
 	next := c + int(u<<h.shift)
-	nv, err := h.chunk(next)
+	var nv uint64
+	var err error
+	if next == np {
+		nv, err = h.chunkWord(next, nw)
+	} else {
+		nv, err = h.chunk(next)
+	}
 	if err != nil {
 		return err
 	}

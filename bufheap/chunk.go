@@ -31,6 +31,19 @@ func (h *Heap) chunk(pos int) (uint64, error) {
 	return h.chunkSlow(pos)
 }
 
+// chunkWord is chunk for a header word w the caller already loaded from
+// pos (which must lie inside the chunk area, sentinel included), with no
+// write to pos since.
+func (h *Heap) chunkWord(pos int, w uint64) (uint64, error) {
+	if off := uint(pos - h.g.first); off < h.areaLen && off&h.unitMask == 0 {
+		v := w & hdrValMask
+		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
+			return v, nil
+		}
+	}
+	return h.chunkSlow(pos)
+}
+
 func (h *Heap) chunkSlow(pos int) (uint64, error) {
 	if pos < h.g.first || pos > h.g.end || (pos-h.g.first)&(1<<h.shift-1) != 0 {
 		return 0, corruptAt(pos, "not a chunk position")

@@ -127,27 +127,40 @@ func TestExactSizeReuseBetweenClasses(t *testing.T) {
 }
 
 // Freeing the middle of three blocks after its neighbours leaves one chunk.
+// Free finds the next chunk early through the block's cap (Free step 2):
+// the blocks are also freed with their cap cut, where that guess is wrong,
+// and as interior slices whose cap ends exactly at the next header.
 func TestCoalesceBothNeighbours(t *testing.T) {
 	for _, order := range [][3]int{{0, 2, 1}, {2, 0, 1}, {1, 0, 2}, {1, 2, 0}, {0, 1, 2}} {
-		h := mustNew(t, 8192, Config{})
-		var b [3][]byte
-		for i := range b {
-			b[i], _ = h.Alloc(100 * (i + 1))
-		}
-		tail, _ := h.Alloc(h.Stats().LargestFree) // so nothing merges with the tail
-		for _, i := range order {
-			if err := h.Free(b[i]); err != nil {
-				t.Fatal(err)
+		for _, cut := range []bool{false, true} {
+			h := mustNew(t, 8192, Config{})
+			var b [3][]byte
+			for i := range b {
+				b[i], _ = h.Alloc(100 * (i + 1))
 			}
-			mustCheck(t, h)
-		}
-		s := h.Stats()
-		if s.Chunks != 2 || s.AllocatedChunks != 1 {
-			t.Fatalf("order %v: %d chunks (%d allocated), want 2 (1)", order, s.Chunks, s.AllocatedChunks)
-		}
-		h.Free(tail)
-		if s := h.Stats(); s.Chunks != 1 {
-			t.Fatalf("order %v: everything freed, %d chunks, want 1", order, s.Chunks)
+			tail, _ := h.Alloc(h.Stats().LargestFree) // so nothing merges with the tail
+			for _, i := range order {
+				if err := h.Free(b[i][16:]); !errors.Is(err, memkit.ErrInvalidFree) {
+					t.Fatalf("order %v: free of an interior slice: got %v, want ErrInvalidFree", order, err)
+				}
+				mustCheck(t, h)
+				f := b[i]
+				if cut {
+					f = f[:0:1]
+				}
+				if err := h.Free(f); err != nil {
+					t.Fatalf("order %v cut %v: free: %v", order, cut, err)
+				}
+				mustCheck(t, h)
+			}
+			s := h.Stats()
+			if s.Chunks != 2 || s.AllocatedChunks != 1 {
+				t.Fatalf("order %v cut %v: %d chunks (%d allocated), want 2 (1)", order, cut, s.Chunks, s.AllocatedChunks)
+			}
+			h.Free(tail)
+			if s := h.Stats(); s.Chunks != 1 {
+				t.Fatalf("order %v cut %v: everything freed, %d chunks, want 1", order, cut, s.Chunks)
+			}
 		}
 	}
 }
