@@ -127,12 +127,19 @@ func DefaultSpace(s trace.Summary) uint64 {
 // exhausting the machine's memory.
 const maxBuffer = 16 << 30
 
-// newBuffer returns a zeroed buffer of n bytes for a buffer-based allocator.
+// newBuffer returns a zeroed buffer of n bytes for a buffer-based allocator,
+// with every page already touched: otherwise the kernel's first-touch page
+// faults would land inside timed operations of whichever allocator writes
+// into the buffer first (bufheap's headers, say), and be charged to it.
 func newBuffer(name string, n uint64) ([]byte, error) {
 	if n > maxBuffer || n > uint64(maxInt) {
 		return nil, fmt.Errorf("%s: a %d-byte buffer is over the %d bytes the adapters allocate: %w", name, n, uint64(maxBuffer), memkit.ErrInvalidConfig)
 	}
-	return make([]byte, n), nil
+	buf := make([]byte, n)
+	for i := 0; i < len(buf); i += 4096 {
+		buf[i] = 0
+	}
+	return buf, nil
 }
 
 // table maps trace.Blocks (slot numbers) to slices, for adapters of
