@@ -435,7 +435,12 @@ func (p *Pool) free(off uintptr, hint int) error {
 		if atomic.AndUint64(&c.used[w], ^m)&m == 0 {
 			return p.freeError(off, fmt.Sprintf("block %d of class %d is not in use", i, c.index), memkit.ErrDoubleFree)
 		}
-		s = &c.shards[stackHint()&p.shardMask]
+		// Back to the shard whose range holds the block, not the freeing
+		// goroutine's: a goroutine's stack hint can differ between Alloc
+		// and Free (the two frames sit at different depths, on either side
+		// of an 8 KiB boundary), and pushing by hint made blocks drift to
+		// another goroutine's shard, which then fought over one head.
+		s = &c.shards[(i>>c.rshift)&uint32(p.shardMask)]
 		push(s, c.next, i)
 	}
 	if p.stats {
