@@ -59,15 +59,26 @@ func addrIn(mem []byte, off int) uintptr {
 	return uintptr(unsafe.Pointer(unsafe.SliceData(mem))) + uintptr(off)
 }
 
-// stackHint returns a number that differs between goroutines running at
-// the same time: the address of a local variable, i.e. of the calling
-// goroutine's stack, folded so that stacks a few kilobytes apart differ in
-// the low bits. It picks a free-list shard; it is a hint, never a key: a
-// goroutine whose stack moves simply uses another shard.
+// procPin and procUnpin are the runtime's own (linked by name, as
+// sync.Pool's are): procPin returns the id of the P the goroutine runs on
+// and keeps it there until procUnpin.
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// stackHint returns the id of the P (the scheduler's processor slot) the
+// calling goroutine runs on. Goroutines running at the same moment are on
+// distinct Ps, so they get distinct free-list shards, which a hint taken
+// from stack addresses only managed by chance (two fresh goroutines often
+// shared one). It picks a shard; it is a hint, never a key: a goroutine
+// preempted right after reading it simply uses another P's shard.
 func stackHint() uint {
-	var x byte
-	h := uint(uintptr(unsafe.Pointer(&x)) >> 13)
-	return h ^ h>>2 ^ h>>4
+	p := procPin()
+	procUnpin()
+	return uint(p)
 }
 
 // sizeOf returns the size and alignment of T.
