@@ -23,9 +23,12 @@
 //     one uint64: a 32-bit generation (bumped by every change in
 //     Concurrent mode) above a 32-bit index (2^32-1: empty).
 //   - Shard: in Concurrent mode each class has four free lists, each with
-//     its own head and counters on its own cache line; a goroutine works on
-//     the shard its stack address hashes to, so goroutines running on
-//     different cores rarely touch the same line. Sequential pools have one.
+//     its own head and counters on its own cache line. Alloc pops from the
+//     shard of the P it runs on (runtime.procPin, linked by name as
+//     sync.Pool's is; then the other shards), so goroutines running on
+//     different cores work on different lines; Free pushes a block back to
+//     the shard whose range holds it, so blocks never drift between
+//     shards. Sequential pools have one.
 //   - Usage bitmap: per class, one bit per block, set while the block is
 //     allocated. It is the truth Free checks against. Sequential pools
 //     keep the bits in index order. Concurrent pools cut each class into

@@ -249,7 +249,7 @@ func (p *Pool) alloc(c *class) (int, error) {
 		s[wHead] = uint64(c.next[i])
 		c.used[i>>6] |= 1 << (i & 63)
 	} else {
-		// Home shard first, then the others: at most nshards probes, each
+		// The P's shard first, then the others: at most nshards probes, each
 		// a lock-free pop.
 		home := stackHint()
 		ok := false
