@@ -90,7 +90,7 @@
 //     of the program relies on, and each class's worst case stays its own.
 //     Size the classes (Suggest, Stats.Peak and Failed help) instead.
 //     Otherwise head = next[i].
-//     Concurrent: start at the home shard (stack hash), pop with a CAS on
+//     Concurrent: start at the shard of the current P, pop with a CAS on
 //     the tagged head, and if that shard is empty try the other three.
 //  5. Set bit i of the usage bitmap (Concurrent: atomic OR).
 //  6. With Stats, read the clock again; count the allocation, its ticks,
@@ -121,7 +121,7 @@
 //     was changed. In Concurrent mode this AND is the commit point: of two
 //     racing frees of one block exactly one sees the bit set.
 //  6. Push i: next[i] = head; head = i (Concurrent: CAS on the tagged head
-//     of the home shard).
+//     of the shard whose range holds block i).
 //  7. With Stats, count as in step 6 of Alloc; call OnFree, if set.
 //
 // A failed Free changes nothing, and every check above is O(1), so the
