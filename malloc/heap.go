@@ -164,13 +164,7 @@ func (h *Heap) pickShard() *shard {
 	if !h.concurrent {
 		return &h.shards[0]
 	}
-	// Fold the hint rather than multiply it: goroutines running at once
-	// often sit on neighbouring 8 KiB stacks, whose consecutive hints the
-	// fold keeps on distinct shards (a multiplicative hash sent the two
-	// RunParallel goroutines to one shard, where their frees fought over
-	// one lock).
-	hint := stackHint()
-	i := hint ^ hint>>2 ^ hint>>4
+	i := (stackHint() * 0x9e3779b1) >> 16
 	for j := range uint32(len(h.shards)) {
 		sh := &h.shards[(i+j)&h.shardMask]
 		if sh.mu.TryLock() {
