@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/memkit/memkit/internal/targets"
 	"github.com/memkit/memkit/internal/workload"
@@ -86,27 +85,5 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	rows := measure(jobs, specs, measureOpts{runs: runs, space: space, maps: *html != "", batch: *batch},
 		newProgress(stderr, len(jobs)*len(specs)))
-	switch {
-	case *jsonOut:
-		if err := printJSON(stdout, rows); err != nil {
-			fmt.Fprintf(stderr, "memkit bench: %v\n", err)
-			return 2
-		}
-	case *benchfmt:
-		printBenchfmt(stdout, "Bench", rows)
-	default:
-		printTable(stdout, rows)
-	}
-	if *html != "" {
-		cmd := "memkit bench " + strings.Join(args, " ")
-		if err := writeHTML(*html, "memkit bench", strings.TrimSpace(cmd), jobs, rows); err != nil {
-			fmt.Fprintf(stderr, "memkit bench: -html: %v\n", err)
-			return 2
-		}
-	}
-	if anyFailed(rows) {
-		fmt.Fprintln(stderr, "memkit bench: verification failed (see FAULT lines)")
-		return 1
-	}
-	return 0
+	return finish("bench", "Bench", args, jobs, rows, output{json: *jsonOut, benchfmt: *benchfmt, html: *html}, stdout, stderr)
 }

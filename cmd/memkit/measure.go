@@ -114,6 +114,43 @@ func measure(jobs []job, specs []targets.Spec, o measureOpts, progress *progress
 	return rows
 }
 
+// output says how a command shows its rows: as a table (neither flag), as
+// JSON, or as Go benchmark lines; and where to write the HTML report.
+type output struct {
+	json, benchfmt bool
+	html           string
+}
+
+// finish shows rows as o says, writes the HTML report when asked, and
+// returns the command's exit status: 2 when output failed, 1 when a
+// verification failed, 0 otherwise. name is the subcommand ("bench"),
+// prefix the benchmark-name prefix of -benchfmt lines ("Bench").
+func finish(name, prefix string, args []string, jobs []job, rows []row, o output, stdout, stderr io.Writer) int {
+	switch {
+	case o.json:
+		if err := printJSON(stdout, rows); err != nil {
+			fmt.Fprintf(stderr, "memkit %s: %v\n", name, err)
+			return 2
+		}
+	case o.benchfmt:
+		printBenchfmt(stdout, prefix, rows)
+	default:
+		printTable(stdout, rows)
+	}
+	if o.html != "" {
+		cmd := "memkit " + name + " " + strings.Join(args, " ")
+		if err := writeHTML(o.html, "memkit "+name, strings.TrimSpace(cmd), jobs, rows); err != nil {
+			fmt.Fprintf(stderr, "memkit %s: -html: %v\n", name, err)
+			return 2
+		}
+	}
+	if anyFailed(rows) {
+		fmt.Fprintf(stderr, "memkit %s: verification failed (see FAULT lines)\n", name)
+		return 1
+	}
+	return 0
+}
+
 // anyFailed reports whether a verification failed in rows.
 func anyFailed(rows []row) bool {
 	for _, r := range rows {

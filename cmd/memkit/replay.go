@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/memkit/memkit/internal/targets"
 	"github.com/memkit/memkit/internal/workload"
@@ -85,29 +84,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	}
 	rows := measure(jobs, specs, measureOpts{runs: *count, space: space, maps: *html != "", batch: *batch},
 		newProgress(stderr, len(jobs)*len(specs)))
-	switch {
-	case *jsonOut:
-		if err := printJSON(stdout, rows); err != nil {
-			fmt.Fprintf(stderr, "memkit replay: %v\n", err)
-			return 2
-		}
-	case *benchfmt:
-		printBenchfmt(stdout, "Replay", rows)
-	default:
-		printTable(stdout, rows)
-	}
-	if *html != "" {
-		cmd := "memkit replay " + strings.Join(args, " ")
-		if err := writeHTML(*html, "memkit replay", strings.TrimSpace(cmd), jobs, rows); err != nil {
-			fmt.Fprintf(stderr, "memkit replay: -html: %v\n", err)
-			return 2
-		}
-	}
-	if anyFailed(rows) {
-		fmt.Fprintln(stderr, "memkit replay: verification failed (see FAULT lines)")
-		return 1
-	}
-	return 0
+	return finish("replay", "Replay", args, jobs, rows, output{json: *jsonOut, benchfmt: *benchfmt, html: *html}, stdout, stderr)
 }
 
 // readTrace reads a .rep file, or a profiling log when the file holds
