@@ -42,13 +42,21 @@ func newPlot(x, y string) *plot.Plot {
 	return p
 }
 
-// styleLine colours line i; baselines are dashed.
-func styleLine(l *plotter.Line, i int, baseline bool) {
+// addSeries adds pts to p as allocator i's line, in its colour (dashed for
+// a baseline), with a legend entry.
+func addSeries(p *plot.Plot, pts plotter.XYs, i int, name string, baseline bool) error {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return err
+	}
 	l.Color = colorOf(i)
 	l.Width = vg.Points(1.6)
 	if baseline {
 		l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 	}
+	p.Add(l)
+	p.Legend.Add(name, l)
+	return nil
 }
 
 // latencyChart draws, per allocator, the fraction of latency samples at or
@@ -71,13 +79,9 @@ func latencyChart(w Workload) (template.HTML, error) {
 			idx := min(len(s)-1, int(q*float64(len(s)-1)+0.5))
 			pts = append(pts, plotter.XY{X: math.Max(s[idx], 0.1), Y: 100 * q})
 		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
+		if err := addSeries(p, pts, i, e.Alloc, e.Baseline); err != nil {
 			return "", err
 		}
-		styleLine(l, i, e.Baseline)
-		p.Add(l)
-		p.Legend.Add(e.Alloc, l)
 		n++
 	}
 	if n == 0 {
@@ -157,13 +161,9 @@ func footprintChart(w Workload) (template.HTML, error) {
 		if len(pts) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
+		if err := addSeries(p, pts, i, e.Alloc, e.Baseline); err != nil {
 			return "", err
 		}
-		styleLine(l, i, e.Baseline)
-		p.Add(l)
-		p.Legend.Add(e.Alloc, l)
 	}
 	var pts plotter.XYs
 	for _, pt := range liveLine {
@@ -206,13 +206,9 @@ func utilizationChart(w Workload) (template.HTML, error) {
 		if len(pts) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(pts)
-		if err != nil {
+		if err := addSeries(p, pts, i, e.Alloc, e.Baseline); err != nil {
 			return "", err
 		}
-		styleLine(l, i, e.Baseline)
-		p.Add(l)
-		p.Legend.Add(e.Alloc, l)
 		n++
 	}
 	if n == 0 {
