@@ -580,17 +580,7 @@ func (a *Allocator) unlink(j uint32) {
 	} else {
 		a.root = a.treeErase(a.root, a.start(j))
 	}
-	n := a.nodes[j]
-	if n.prev != 0 {
-		a.nodes[n.prev].next = n.next
-	} else {
-		a.first = n.next
-	}
-	if n.next != 0 {
-		a.nodes[n.next].prev = n.prev
-	} else {
-		a.last = n.prev
-	}
+	a.chainRemove(j)
 	a.releaseNode(j)
 }
 
