@@ -384,21 +384,6 @@ func (a *Allocator) eraseAt(n int) uint32 {
 	return m
 }
 
-// chainRemove takes block j out of the address chain only.
-func (a *Allocator) chainRemove(j uint32) {
-	n := a.nodes[j]
-	if n.prev != 0 {
-		a.nodes[n.prev].next = n.next
-	} else {
-		a.first = n.next
-	}
-	if n.next != 0 {
-		a.nodes[n.next].prev = n.prev
-	} else {
-		a.last = n.prev
-	}
-}
-
 // treeFree finishes FirstFit's Free of block i, already marked free and
 // counted, with a.path leading to it (from lookup). Address-chain changes
 // come first so that every pull sees final sizes. A merge keeps the

@@ -571,6 +571,21 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 	}
 }
 
+// chainRemove takes block j out of the address chain only.
+func (a *Allocator) chainRemove(j uint32) {
+	n := a.nodes[j]
+	if n.prev != 0 {
+		a.nodes[n.prev].next = n.next
+	} else {
+		a.first = n.next
+	}
+	if n.next != 0 {
+		a.nodes[n.next].prev = n.prev
+	} else {
+		a.last = n.prev
+	}
+}
+
 // unlink removes block j from the address chain and the policy's
 // structures; its bytes now belong to its previous block. j must not be on
 // a free list.
