@@ -21,9 +21,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated `allocators` to run (a package name selects all its variants)")
 	work := fs.String("workloads", "", "comma-separated `workloads` to run (default all)")
 	quick := fs.Bool("quick", false, "small workloads and one timed pass: a few seconds in all")
-	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
-	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines (for benchstat) instead of a table")
-	html := fs.String("html", "", "also write an HTML report to `file`")
+	var out output
+	out.flags(fs)
 	count := fs.Int("count", 0, "timed passes per allocator and workload (default 3, 1 with -quick)")
 	batch := fs.Int("batch", 16, "ops timed together for one latency sample")
 	var space uint64
@@ -54,8 +53,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "memkit bench: unexpected arguments %q (traces go to memkit replay)\n", fs.Args())
 		return 2
 	}
-	if *jsonOut && *benchfmt {
-		fmt.Fprintln(stderr, "memkit bench: -json and -benchfmt exclude each other")
+	if !out.valid("bench", stderr) {
 		return 2
 	}
 	if *count < 0 || *batch < 1 {
@@ -83,7 +81,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	for _, w := range works {
 		jobs = append(jobs, job{name: w.Name, about: w.About, tr: w.Make(*quick)})
 	}
-	rows := measure(jobs, specs, measureOpts{runs: runs, space: space, maps: *html != "", batch: *batch},
+	rows := measure(jobs, specs, measureOpts{runs: runs, space: space, maps: out.html != "", batch: *batch},
 		newProgress(stderr, len(jobs)*len(specs)))
-	return finish("bench", "Bench", args, jobs, rows, output{json: *jsonOut, benchfmt: *benchfmt, html: *html}, stdout, stderr)
+	return finish("bench", "Bench", args, jobs, rows, out, stdout, stderr)
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -119,6 +120,22 @@ func measure(jobs []job, specs []targets.Spec, o measureOpts, progress *progress
 type output struct {
 	json, benchfmt bool
 	html           string
+}
+
+// flags defines -json, -benchfmt and -html on fs, filling o.
+func (o *output) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")
+	fs.BoolVar(&o.benchfmt, "benchfmt", false, "print Go benchmark lines (for benchstat) instead of a table")
+	fs.StringVar(&o.html, "html", "", "also write an HTML report to `file`")
+}
+
+// valid reports whether the output flags fit together, saying why not.
+func (o *output) valid(name string, stderr io.Writer) bool {
+	if o.json && o.benchfmt {
+		fmt.Fprintf(stderr, "memkit %s: -json and -benchfmt exclude each other\n", name)
+		return false
+	}
+	return true
 }
 
 // finish shows rows as o says, writes the HTML report when asked, and

@@ -23,9 +23,8 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	alloc := fs.String("alloc", "", "comma-separated `allocators` (a package name selects all its variants; default all)")
-	jsonOut := fs.Bool("json", false, "print JSON instead of a table")
-	benchfmt := fs.Bool("benchfmt", false, "print Go benchmark lines (for benchstat) instead of a table")
-	html := fs.String("html", "", "also write an HTML report to `file`")
+	var out output
+	out.flags(fs)
 	count := fs.Int("count", 1, "timed passes per allocator and trace")
 	batch := fs.Int("batch", 16, "ops timed together for one latency sample")
 	var space uint64
@@ -46,8 +45,7 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *jsonOut && *benchfmt {
-		fmt.Fprintln(stderr, "memkit replay: -json and -benchfmt exclude each other")
+	if !out.valid("replay", stderr) {
 		return 2
 	}
 	if *count < 1 || *batch < 1 {
@@ -82,9 +80,9 @@ func runReplay(args []string, stdout, stderr io.Writer) int {
 		}
 		jobs = append(jobs, job{name: t.Name, about: about, tr: t})
 	}
-	rows := measure(jobs, specs, measureOpts{runs: *count, space: space, maps: *html != "", batch: *batch},
+	rows := measure(jobs, specs, measureOpts{runs: *count, space: space, maps: out.html != "", batch: *batch},
 		newProgress(stderr, len(jobs)*len(specs)))
-	return finish("replay", "Replay", args, jobs, rows, output{json: *jsonOut, benchfmt: *benchfmt, html: *html}, stdout, stderr)
+	return finish("replay", "Replay", args, jobs, rows, out, stdout, stderr)
 }
 
 // readTrace reads a .rep file, or a profiling log when the file holds
