@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // MaxLineLength is the longest line Analyze reads whole; longer lines are
@@ -125,6 +126,12 @@ func (a *analyzer) line(b []byte, long bool) {
 	a.rep.Lines++
 	n := a.rep.Lines
 	b = bytes.TrimRight(b, "\r\n")
+	if !utf8.Valid(b) {
+		// Names and sites taken from the line end up in the report, whose
+		// JSON form can carry only valid UTF-8: replace bad bytes here, once,
+		// so the report reads the same in text and in JSON.
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
 	mi := bytes.Index(b, []byte(marker))
 	if long {
 		if mi >= 0 {
