@@ -17,7 +17,15 @@ const benchSpace = 2 << 30
 
 // BenchmarkAllocFree is the shared churn loop: per op, free the block in
 // slot Victims[i&Mask] and allocate Sizes[i&Mask] into that slot.
+//
+// impl=harness runs the same loop over the same stream with no allocator
+// (free reads the victim's offset, alloc bumps a counter): the loop's own
+// cost, to subtract from the allocators' figures.
 func BenchmarkAllocFree(b *testing.B) {
+	for _, live := range workload.LiveCounts {
+		c := workload.NewChurn(1, live, 1, 4096, 1<<16)
+		b.Run("impl=harness/"+c.Name, func(b *testing.B) { benchHarness(b, c) })
+	}
 	for _, p := range policies {
 		for _, live := range workload.LiveCounts {
 			c := workload.NewChurn(1, live, 1, 4096, 1<<16)
@@ -75,6 +83,26 @@ func benchChurn(b *testing.B, cfg Config, c workload.Churn) {
 	st := a.Stats()
 	b.ReportMetric(100*float64(st.Allocated)/float64(highWater(a)), "util-%")
 	b.ReportMetric(float64(st.MetadataBytes)/float64(st.NodeCap), "meta-B/node")
+}
+
+// benchHarness is benchChurn's loop without an allocator.
+func benchHarness(b *testing.B, c workload.Churn) {
+	slots := make([]Offset, c.Live)
+	var top, sum Offset
+	for i, s := range c.Initial {
+		slots[i] = top
+		top += Offset(s)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := i & c.Mask
+		v := c.Victims[k]
+		sum += slots[v]
+		slots[v] = top
+		top += Offset(c.Sizes[k])
+	}
+	sinkOff = sum + slots[0]
 }
 
 // highWater returns the end of the last live block: the part of the space

@@ -32,10 +32,10 @@ func (a *Allocator) Check() error {
 		allocated uint64
 		prevFree  bool
 	)
-	if a.first == 0 || a.nodes[a.first].prev != 0 {
-		return corrupt("first block %d has a predecessor or is missing", a.first)
+	if s := a.nodes[0]; s.off != a.size || s.next == 0 || a.nodes[s.next].prev != 0 {
+		return corrupt("sentinel node 0 is {end %#x, first %d, last %d}, want end %#x and a first block", s.off, s.next, s.prev, a.size)
 	}
-	for i := a.first; i != 0; i = a.nodes[i].next {
+	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
 		if int(i) >= len(a.nodes) {
 			return corrupt("link to node %d outside the table of %d", i, len(a.nodes))
 		}
@@ -56,8 +56,8 @@ func (a *Allocator) Check() error {
 				return corrupt("link to node %d outside the table of %d", n.next, len(a.nodes))
 			}
 			end = a.nodes[n.next].off &^ freeBit
-		} else if i != a.last {
-			return corrupt("block %#x ends the chain but last is node %d", start, a.last)
+		} else if i != a.nodes[0].prev {
+			return corrupt("block %#x ends the chain but last is node %d", start, a.nodes[0].prev)
 		}
 		if end <= start || end > a.size {
 			return corrupt("block %#x ends at %#x (space %#x)", start, end, a.size)

@@ -472,11 +472,7 @@ func (a *Allocator) treeTake(x uint32, s uint64) uint64 {
 			a.nodes[j] = node{off: off, prev: p, next: x}
 			nx.prev = j
 			nx.off = (off + s) | freeBit
-			if p != 0 {
-				a.nodes[p].next = j
-			} else {
-				a.first = j
-			}
+			a.nodes[p].next = j // p == 0: the sentinel's first link
 			a.allocated += s
 			if !a.attachBefore(x, j) {
 				a.root = a.treeInsert(a.root, j)

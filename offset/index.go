@@ -108,6 +108,24 @@ func (x *index) remove(nodes []node, off uint64) {
 	x.removeAt(nodes, s)
 }
 
+// removeNode deletes the entry of node i, whose block starts at off. It
+// compares node indexes, so it reads no node (but a saturated entry's
+// while shifting).
+func (x *index) removeNode(nodes []node, off uint64, i uint32) {
+	slots := x.slots
+	s := x.home(off)
+	for {
+		if s >= uint64(len(slots)) {
+			s = 0
+		}
+		if slots[s]&x.mask == i {
+			break
+		}
+		s++
+	}
+	x.removeAt(nodes, s)
+}
+
 // removeAt empties slot s (which holds an entry) and moves later entries
 // of the probe run back so that every entry stays reachable.
 func (x *index) removeAt(nodes []node, s uint64) {

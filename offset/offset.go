@@ -94,8 +94,12 @@ type Stats struct {
 }
 
 // node is one block's metadata record. Nodes live in a flat slice and link
-// to each other by index, so the GC never scans them. Index 0 is the nil
-// node: its fields stay zero, and every link equal to 0 means "none".
+// to each other by index, so the GC never scans them. Index 0 is the
+// sentinel: a link equal to 0 means "none", and node 0 closes the address
+// chain into a ring (its next is the first block, its prev the last, its
+// off the space's size and never free), so a block's end is always
+// nodes[next].off and a missing neighbour reads as a live one. Its a and b
+// stay zero for FirstFit; GoodFit may scribble on them.
 //
 // A node's size is not stored: it is the next node's offset minus its own
 // (or the space's end for the last node), since blocks tile the space.
@@ -138,9 +142,7 @@ var classes = sizeclass.MustNew(subBits)
 // empty and refuses every allocation until UnmarshalBinary restores a state
 // into it; use New.
 type Allocator struct {
-	nodes []node // node table; nodes[0] is the nil node
-	first uint32 // node of the block at offset 0 (0 only in the zero Allocator)
-	last  uint32 // node of the block that ends the space
+	nodes []node // node table; nodes[0] is the sentinel (see node)
 
 	// GoodFit
 	heads  []uint32         // heads[c]: first free block of class c; one entry per class up to the whole space's
@@ -241,7 +243,7 @@ func (a *Allocator) resize(n int) {
 		return
 	}
 	a.index.resize(n)
-	for i := a.first; i != 0; i = a.nodes[i].next {
+	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
 		a.index.insert(a.start(i), i)
 	}
 }
@@ -258,7 +260,7 @@ func (a *Allocator) reset() {
 	}
 	i := a.newNode()
 	a.nodes[i] = node{off: freeBit}
-	a.first, a.last = i, i
+	a.nodes[0] = node{off: a.size, prev: i, next: i}
 	a.freeBlocks = 1
 	if a.policy == GoodFit {
 		a.index.insert(0, i)
@@ -312,15 +314,16 @@ func (a *Allocator) hasSpareNode() bool {
 	return a.spare != 0 || int(a.used) < len(a.nodes) || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
 }
 
+// setSize changes the space's size, which the sentinel holds too.
+func (a *Allocator) setSize(n uint64) {
+	a.size = n
+	a.nodes[0].off = n
+}
+
 // start and end of block i, and its size.
 func (a *Allocator) start(i uint32) uint64 { return a.nodes[i].off &^ freeBit }
 
-func (a *Allocator) end(i uint32) uint64 {
-	if n := a.nodes[i].next; n != 0 {
-		return a.nodes[n].off &^ freeBit
-	}
-	return a.size
-}
+func (a *Allocator) end(i uint32) uint64 { return a.nodes[a.nodes[i].next].off &^ freeBit }
 
 func (a *Allocator) blockSize(i uint32) uint64 { return a.end(i) - a.start(i) }
 
@@ -378,11 +381,7 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 // bounds returns the start and end of block i.
 func (a *Allocator) bounds(i uint32) (start, end uint64) {
 	n := &a.nodes[i]
-	start, end = n.off&^freeBit, a.size
-	if nx := n.next; nx != 0 {
-		end = a.nodes[nx].off &^ freeBit
-	}
-	return start, end
+	return n.off &^ freeBit, a.nodes[n.next].off &^ freeBit
 }
 
 // takeHead is GoodFit's take for free block h = [start, end), the head of
@@ -423,11 +422,7 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	nx := n.next
 	nodes[r] = node{off: roff | freeBit, prev: h, next: nx}
 	n.next = r
-	if nx != 0 {
-		nodes[nx].prev = r
-	} else {
-		a.last = r
-	}
+	nodes[nx].prev = r // nx == 0: the sentinel's last link
 	a.index.insert(roff, r)
 	a.listPush(r, rest)
 	return start
@@ -559,11 +554,7 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 	next := ni.next
 	a.nodes[j] = node{off: off, prev: i, next: next}
 	ni.next = j
-	if next != 0 {
-		a.nodes[next].prev = j
-	} else {
-		a.last = j
-	}
+	a.nodes[next].prev = j // next == 0: the sentinel's last link
 	if a.policy == GoodFit {
 		a.index.insert(off, j)
 	} else {
@@ -574,16 +565,8 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 // chainRemove takes block j out of the address chain only.
 func (a *Allocator) chainRemove(j uint32) {
 	n := a.nodes[j]
-	if n.prev != 0 {
-		a.nodes[n.prev].next = n.next
-	} else {
-		a.first = n.next
-	}
-	if n.next != 0 {
-		a.nodes[n.next].prev = n.prev
-	} else {
-		a.last = n.prev
-	}
+	a.nodes[n.prev].next = n.next // the sentinel holds the first and last links
+	a.nodes[n.next].prev = n.prev
 }
 
 // unlink removes block j from the address chain and the policy's
@@ -664,30 +647,24 @@ func (a *Allocator) Free(off Offset) error {
 		_, err := a.lookup("free", off)
 		return err
 	}
+	// The sentinel node 0 stands for a missing neighbour: it is live and
+	// starts at the space's end, so neither test below needs a nil check.
 	n := &nodes[i]
 	p, q := n.prev, n.next
-	end := a.size
-	var qoff uint64
-	if q != 0 {
-		qoff = nodes[q].off
-		end = qoff &^ freeBit
-	}
+	poff, qoff := nodes[p].off, nodes[q].off
+	end := qoff &^ freeBit
 	a.allocated -= end - o
 	a.live--
 	a.frees++
 	start := o
-	if p != 0 && nodes[p].off&freeBit != 0 {
+	if poff&freeBit != 0 {
 		// p absorbs i. i leaves the index first, at the slot just found
 		// (a later removal could move it).
 		a.index.removeAt(nodes, slot)
-		start = nodes[p].off &^ freeBit
+		start = poff &^ freeBit
 		a.listRemove(p, o-start)
 		nodes[p].next = q
-		if q != 0 {
-			nodes[q].prev = p
-		} else {
-			a.last = p
-		}
+		nodes[q].prev = p
 		a.releaseNode(i)
 		i = p
 	} else {
@@ -696,15 +673,10 @@ func (a *Allocator) Free(off Offset) error {
 	if qoff&freeBit != 0 {
 		// i absorbs q.
 		qn := nodes[q].next
-		qend := a.size
-		if qn != 0 {
-			qend = nodes[qn].off &^ freeBit
-			nodes[qn].prev = i
-		} else {
-			a.last = i
-		}
+		qend := nodes[qn].off &^ freeBit
+		nodes[qn].prev = i
 		a.listRemove(q, qend-end)
-		a.index.remove(nodes, end)
+		a.index.removeNode(nodes, end, q)
 		nodes[i].next = qn
 		a.releaseNode(q)
 		a.freeBlocks--
@@ -848,7 +820,7 @@ func (a *Allocator) Grow(newSize uint64) error {
 	if ns == a.size {
 		return nil
 	}
-	if !a.isFree(a.last) && !a.hasSpareNode() {
+	if !a.isFree(a.nodes[0].prev) && !a.hasSpareNode() {
 		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
 	}
 	if a.policy == GoodFit && a.class(ns) >= len(a.heads) {
@@ -857,10 +829,10 @@ func (a *Allocator) Grow(newSize uint64) error {
 		copy(heads, a.heads)
 		a.heads = heads
 	}
-	l := a.last
+	l := a.nodes[0].prev
 	if a.isFree(l) {
 		a.unfile(l)
-		a.size = ns
+		a.setSize(ns)
 		a.refile(l)
 		return nil
 	}
@@ -869,7 +841,7 @@ func (a *Allocator) Grow(newSize uint64) error {
 		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
 	}
 	old := a.size
-	a.size = ns
+	a.setSize(ns)
 	a.link(l, r, old)
 	a.nodes[r].off |= freeBit
 	a.freeBlocks++
@@ -883,7 +855,7 @@ func (a *Allocator) Walk(fn func(b Block) bool) {
 	if a.nodes == nil {
 		return
 	}
-	for i := a.first; i != 0; i = a.nodes[i].next {
+	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
 		if !fn(Block{Off: Offset(a.start(i)), Size: a.blockSize(i), Free: a.isFree(i)}) {
 			return
 		}

@@ -47,7 +47,7 @@ func (a *Allocator) MarshalBinary() ([]byte, error) {
 	for k, v := range []uint64{a.size, a.align, uint64(a.maxNodes), uint64(a.policy), a.allocs, a.frees, a.failed, a.whole, uint64(n)} {
 		le.PutUint64(buf[8+8*k:], v)
 	}
-	for i := a.first; i != 0; i = a.nodes[i].next {
+	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
 		v := a.blockSize(i) >> a.shift << 1
 		if !a.isFree(i) {
 			v |= 1
@@ -109,7 +109,7 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 	units := size >> b.shift
 	var off uint64
 	prevFree := false
-	cur := b.first
+	cur := b.nodes[0].next
 	b.unfile(cur) // init filed it as the whole space; refiled below
 	for k := uint64(0); k < nblocks; k++ {
 		v, n := binary.Uvarint(rest)
@@ -151,7 +151,7 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 		return corrupt("%d trailing bytes", len(rest))
 	}
 	b.freeBlocks-- // init counted the first block as free
-	for i := b.first; i != 0; i = b.nodes[i].next {
+	for i := b.nodes[0].next; i != 0; i = b.nodes[i].next {
 		if b.isFree(i) {
 			b.refile(i)
 		} else {
