@@ -30,7 +30,7 @@ func (a *Allocator) listPush(i uint32, size uint64) {
 	h := a.heads[c]
 	n := &a.nodes[i]
 	n.a, n.b = 0, h
-	a.nodes[h].a = i // h == 0: a harmless write to the sentinel
+	a.nodes[h].a = i         // h == 0: a harmless write to the sentinel
 	a.bitmap.Set(classes, c) // idempotent: cheaper than a branch
 	a.heads[c] = i
 }
