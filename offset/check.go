@@ -31,6 +31,7 @@ func (a *Allocator) Check() error {
 		freeN     int
 		allocated uint64
 		prevFree  bool
+		indexed   int // GoodFit: blocks whose node is outside their window
 	)
 	if s := a.nodes[0]; s.off != a.size || s.next == 0 || a.nodes[s.next].prev != 0 {
 		return corrupt("sentinel node 0 is {end %#x, first %d, last %d}, want end %#x and a first block", s.off, s.next, s.prev, a.size)
@@ -78,6 +79,9 @@ func (a *Allocator) Check() error {
 		if err := a.checkFind(i, start); err != nil {
 			return err
 		}
+		if a.policy == GoodFit && !a.atHome(i, start) {
+			indexed++
+		}
 		prevFree = free
 		prev = i
 		off = end
@@ -90,18 +94,26 @@ func (a *Allocator) Check() error {
 			a.live, a.freeBlocks, a.nodesInUse, a.allocated, live, freeN, count, allocated)
 	}
 	unused := 0
+	var back uint32
 	for i := a.spare; i != 0; i = a.nodes[i].next {
-		if int(i) >= int(a.used) {
-			return corrupt("unused node %d beyond the high-water mark %d", i, a.used)
+		if int(i) >= len(a.nodes) {
+			return corrupt("unused list links to node %d outside the table of %d", i, len(a.nodes))
 		}
 		if unused++; unused > limit {
 			return corrupt("unused-node list loops")
 		}
+		if n := a.nodes[i]; n.off != unusedOff || n.prev != back {
+			return corrupt("unused node %d holds offset %#x and back link %d, want %#x and %d", i, n.off, n.prev, uint64(unusedOff), back)
+		}
+		back = i
 	}
-	if int(a.used)-1 != count+unused {
-		return corrupt("%d nodes handed out, %d in blocks and %d unused", a.used-1, count, unused)
+	if len(a.nodes)-1 != count+unused {
+		return corrupt("%d nodes, %d in blocks and %d unused", len(a.nodes)-1, count, unused)
 	}
 	if a.policy == GoodFit {
+		if n := a.index.count(); n != indexed {
+			return corrupt("index holds %d entries, %d blocks sit outside their window", n, indexed)
+		}
 		return a.checkLists(freeN)
 	}
 	n, err := a.checkTree(a.root, 0, a.size, 0)
@@ -118,7 +130,7 @@ func (a *Allocator) Check() error {
 func (a *Allocator) checkFind(i uint32, start uint64) error {
 	var got uint32
 	if a.policy == GoodFit {
-		got = a.index.find(a.nodes, start)
+		got = a.find(start)
 	} else {
 		got = a.treeFind(start)
 	}

@@ -10,10 +10,18 @@
 //   - block: a range of the space, free or live. Blocks tile the space in
 //     address order; every block starts and ends on a multiple of Align.
 //   - node: the 24-byte metadata record of one block, in a flat []node
-//     indexed by uint32 (index 0 is "none"). Fields: the block's offset with
-//     a free bit, the indexes of its address neighbours (prev, next), and
-//     two policy links (a, b). A block's size is not stored: it is the next
-//     block's offset minus its own.
+//     indexed by uint32. Fields: the block's offset with a free bit, the
+//     indexes of its address neighbours (prev, next), and two policy links
+//     (a, b). A block's size is not stored: it is the next block's offset
+//     minus its own. Node 0 is the sentinel: link value 0 means "none", and
+//     node 0 closes the address chain into a ring (next: the first block,
+//     prev: the last, off: the space's size, never free), so a block's end
+//     is always nodes[next].off and a missing neighbour reads as live.
+//     Unused nodes hold off = 1<<62 and form a doubly linked list.
+//   - home window: GoodFit's 4 consecutive nodes starting at a hash of a
+//     block's offset. A block's node is taken from its window when one
+//     there is unused, so Free finds it by reading the window (one or two
+//     cache lines, no dependent load).
 //   - node budget: Config.MaxNodes. With a budget, every node is allocated
 //     by New and nothing else allocates Go memory on success; without one,
 //     the node table doubles when full.
@@ -21,10 +29,12 @@
 //     power of two over sizes in units of Align. A free block is filed
 //     under Down(size), the largest class whose smallest member is ≤ size.
 //   - index: GoodFit's open-addressed hash table from a block's offset to
-//     its node (3/2 uint32 slots per node, linear probing, backward-shift
-//     deletion). A slot packs the node index with the entry's distance from
-//     its home slot, so probes skip entries of other homes and deletions
-//     move entries without reading their nodes.
+//     its node, for the blocks whose node lies outside their home window
+//     (about a quarter of them under random churn with two thirds of the
+//     budget in use). 3/2 uint32 slots per node, linear probing,
+//     backward-shift deletion. A slot packs the node index with the
+//     entry's distance from its home slot, so probes skip entries of other
+//     homes and deletions move entries without reading their nodes.
 //   - treap: FirstFit's binary search tree of every block, ordered by
 //     offset, heap-ordered by a hash of the node index, with maxf[i] = the
 //     largest free block in i's subtree.
@@ -70,13 +80,15 @@
 //
 //  1. Reject offsets past the end or not a multiple of Align
 //     (ErrInvalidFree).
-//  2. Find the node: GoodFit probes the index (O(1) expected), FirstFit
+//  2. Find the node: GoodFit reads the home window, then probes the index
+//     (O(1) expected), FirstFit
 //     descends the treap (O(log n)), recording the path. No block starts
 //     there: ErrInvalidFree; a free block does: ErrDoubleFree. A failed
 //     Free changes nothing.
 //  3. Mark the block free and merge it at once with a free previous and a
-//     free next neighbour: merged-away nodes leave the address chain, the
-//     index or treap and go back to the unused-node list.
+//     free next neighbour: merged-away nodes leave the address chain (and
+//     the index, if they sat outside their window, or the treap) and go
+//     back to the unused-node list.
 //  4. File the merged block: GoodFit pushes it on its class's list (last in,
 //     first out); FirstFit repairs maxf along the recorded path.
 //

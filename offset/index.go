@@ -40,6 +40,17 @@ func (x *index) resize(n int) {
 
 func (x *index) clear() { clear(x.slots) }
 
+// count returns the number of entries, in O(len(slots)).
+func (x *index) count() int {
+	n := 0
+	for _, e := range x.slots {
+		if e != 0 {
+			n++
+		}
+	}
+	return n
+}
+
 func (x *index) bytes() uint64 { return uint64(cap(x.slots)) * 4 }
 
 // home returns the first slot probed for off: the top 32 bits of a

@@ -109,9 +109,14 @@ type node struct {
 	// a and b depend on the policy. GoodFit: previous and next block in the
 	// free list of the block's class (free blocks only). FirstFit: left and
 	// right child in the address-ordered treap (every block). An unused
-	// node keeps the next unused node's index in next.
+	// node has off == unusedOff and links the unused list through prev
+	// and next.
 	a, b uint32
 }
+
+// unusedOff is node.off of an unused node: no block starts there, with or
+// without freeBit, since offsets are below MaxSize.
+const unusedOff = 1 << 62
 
 // freeBit marks a free block in node.off. Offsets are below MaxSize = 1<<62,
 // so the top bit is never part of one.
@@ -156,8 +161,8 @@ type Allocator struct {
 	plen  int             // entries in path; -1 when the path was deeper than maxPath
 	touch [maxPath]uint32 // treeTouch's path (a.path may still be in use)
 
-	spare uint32 // first unused node, linked through node.next
-	used  uint32 // nodes[1:used] have been handed out at least once
+	spare uint32 // first unused node; the unused list is doubly linked through prev and next
+	homes uint64 // GoodFit: number of home nodes, len(nodes)-homeWindow at least 1 (see home.go)
 
 	size     uint64 // bytes in the space, a multiple of align
 	align    uint64 // immutable after New
@@ -231,8 +236,10 @@ func (a *Allocator) init(cfg Config) error {
 	return nil
 }
 
-// resize makes room for n nodes (plus the nil node), keeping every node.
+// resize makes room for n nodes (plus the sentinel), keeping every node
+// where it is; the new nodes join the unused list.
 func (a *Allocator) resize(n int) {
+	old := len(a.nodes)
 	nodes := make([]node, n+1)
 	copy(nodes, a.nodes)
 	a.nodes = nodes
@@ -240,17 +247,30 @@ func (a *Allocator) resize(n int) {
 		maxf := make([]uint64, n+1)
 		copy(maxf, a.maxf)
 		a.maxf = maxf
+	}
+	for i := n; i >= max(old, 1); i-- {
+		a.releaseNode(uint32(i))
+		a.nodesInUse++ // releaseNode counts a node leaving a block
+	}
+	if a.policy == FirstFit {
 		return
 	}
+	a.setHomes()
 	a.index.resize(n)
+	if old == 0 {
+		return
+	}
 	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
-		a.index.insert(a.start(i), i)
+		a.place(i, a.start(i))
 	}
 }
 
 // reset makes the whole space one free block, keeping the node table.
 func (a *Allocator) reset() {
-	a.spare, a.used = 0, 1
+	a.spare = 0
+	for i := len(a.nodes) - 1; i >= 1; i-- {
+		a.releaseNode(uint32(i))
+	}
 	a.allocated, a.live, a.freeBlocks, a.nodesInUse = 0, 0, 0, 0
 	a.root = 0
 	if a.policy == GoodFit {
@@ -258,12 +278,12 @@ func (a *Allocator) reset() {
 		a.bitmap.Reset()
 		a.index.clear()
 	}
-	i := a.newNode()
+	i := a.newNodeFor(0)
 	a.nodes[i] = node{off: freeBit}
 	a.nodes[0] = node{off: a.size, prev: i, next: i}
 	a.freeBlocks = 1
 	if a.policy == GoodFit {
-		a.index.insert(0, i)
+		a.place(i, 0)
 		a.listPush(i, a.size)
 	} else {
 		a.root = a.treeInsert(a.root, i)
@@ -276,32 +296,39 @@ func (a *Allocator) reset() {
 func (a *Allocator) newNode() uint32 {
 	i := a.spare
 	if i == 0 {
-		return a.newNodeSlow()
-	}
-	a.spare = a.nodes[i].next
-	a.nodesInUse++
-	return i
-}
-
-// newNodeSlow is newNode past the unused-node list: the table's untouched
-// tail, or a bigger table.
-func (a *Allocator) newNodeSlow() uint32 {
-	if int(a.used) == len(a.nodes) {
 		if a.maxNodes > 0 || len(a.nodes)-1 >= MaxNodes {
 			return 0
 		}
 		a.resize(min(2*(len(a.nodes)-1), MaxNodes))
+		i = a.spare
 	}
-	i := a.used
-	a.used++
-	a.nodes[i] = node{}
-	a.nodesInUse++
+	a.takeNode(i)
 	return i
 }
 
-// releaseNode returns node i to the unused list.
+// takeNode takes unused node i off the unused list.
+func (a *Allocator) takeNode(i uint32) {
+	n := &a.nodes[i]
+	p, q := n.prev, n.next
+	if p != 0 {
+		a.nodes[p].next = q
+	} else {
+		a.spare = q
+	}
+	if q != 0 {
+		a.nodes[q].prev = p
+	}
+	n.off = 0 // no longer unusedOff, for callers that assign fields one by one
+	a.nodesInUse++
+}
+
+// releaseNode returns node i to the unused list, at its head.
 func (a *Allocator) releaseNode(i uint32) {
-	a.nodes[i] = node{next: a.spare}
+	s := a.spare
+	a.nodes[i] = node{off: unusedOff, next: s}
+	if s != 0 {
+		a.nodes[s].prev = i
+	}
 	if a.policy == FirstFit {
 		a.maxf[i] = 0
 	}
@@ -311,7 +338,7 @@ func (a *Allocator) releaseNode(i uint32) {
 
 // hasSpareNode reports whether newNode would succeed.
 func (a *Allocator) hasSpareNode() bool {
-	return a.spare != 0 || int(a.used) < len(a.nodes) || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
+	return a.spare != 0 || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
 }
 
 // setSize changes the space's size, which the sentinel holds too.
@@ -392,10 +419,7 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	rest := end - start - s
 	var r uint32
 	if rest > 0 {
-		if r = a.spare; r != 0 { // newNode's fast path, inline
-			a.spare = a.nodes[r].next
-			a.nodesInUse++
-		} else if r = a.newNodeSlow(); r == 0 {
+		if r = a.newNodeFor(start + s); r == 0 {
 			s, rest = s+rest, 0
 			a.whole++
 		}
@@ -423,7 +447,7 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	nodes[r] = node{off: roff | freeBit, prev: h, next: nx}
 	n.next = r
 	nodes[nx].prev = r // nx == 0: the sentinel's last link
-	a.index.insert(roff, r)
+	a.place(r, roff)
 	a.listPush(r, rest)
 	return start
 }
@@ -506,7 +530,7 @@ func (a *Allocator) failNoFit(op string, size, align uint64) error {
 func (a *Allocator) take(i uint32, pad, s uint64) uint64 {
 	a.unfile(i)
 	if pad > 0 {
-		if j := a.newNode(); j != 0 {
+		if j := a.newNodeFor(a.start(i) + pad); j != 0 {
 			// i keeps the padding as a free block; j is the new live block.
 			a.link(i, j, a.start(i)+pad)
 			a.freeBlocks++
@@ -531,7 +555,7 @@ func (a *Allocator) take(i uint32, pad, s uint64) uint64 {
 	a.live++
 	a.allocs++
 	if b := a.blockSize(i); b > s {
-		if r := a.newNode(); r != 0 {
+		if r := a.newNodeFor(off + s); r != 0 {
 			a.link(i, r, off+s)
 			a.nodes[r].off |= freeBit
 			a.freeBlocks++
@@ -556,7 +580,7 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 	ni.next = j
 	a.nodes[next].prev = j // next == 0: the sentinel's last link
 	if a.policy == GoodFit {
-		a.index.insert(off, j)
+		a.place(j, off)
 	} else {
 		a.root = a.treeInsert(a.root, j)
 	}
@@ -574,7 +598,7 @@ func (a *Allocator) chainRemove(j uint32) {
 // a free list.
 func (a *Allocator) unlink(j uint32) {
 	if a.policy == GoodFit {
-		a.index.remove(a.nodes, a.start(j))
+		a.unplace(j, a.start(j))
 	} else {
 		a.root = a.treeErase(a.root, a.start(j))
 	}
@@ -585,7 +609,7 @@ func (a *Allocator) unlink(j uint32) {
 // unindex and reindex bracket a change of block i's offset.
 func (a *Allocator) unindex(i uint32) {
 	if a.policy == GoodFit {
-		a.index.remove(a.nodes, a.start(i))
+		a.unplace(i, a.start(i))
 	} else {
 		a.root = a.treeErase(a.root, a.start(i))
 	}
@@ -593,7 +617,7 @@ func (a *Allocator) unindex(i uint32) {
 
 func (a *Allocator) reindex(i uint32) {
 	if a.policy == GoodFit {
-		a.index.insert(a.start(i), i)
+		a.place(i, a.start(i))
 	} else {
 		a.nodes[i].a, a.nodes[i].b = 0, 0
 		a.root = a.treeInsert(a.root, i)
@@ -642,7 +666,7 @@ func (a *Allocator) Free(off Offset) error {
 		return err
 	}
 	nodes := a.nodes
-	slot, i := a.index.findSlot(nodes, o)
+	i := a.find(o)
 	if i == 0 || nodes[i].off&freeBit != 0 {
 		_, err := a.lookup("free", off)
 		return err
@@ -658,9 +682,8 @@ func (a *Allocator) Free(off Offset) error {
 	a.frees++
 	start := o
 	if poff&freeBit != 0 {
-		// p absorbs i. i leaves the index first, at the slot just found
-		// (a later removal could move it).
-		a.index.removeAt(nodes, slot)
+		// p absorbs i.
+		a.unplace(i, o)
 		start = poff &^ freeBit
 		a.listRemove(p, o-start)
 		nodes[p].next = q
@@ -676,7 +699,7 @@ func (a *Allocator) Free(off Offset) error {
 		qend := nodes[qn].off &^ freeBit
 		nodes[qn].prev = i
 		a.listRemove(q, qend-end)
-		a.index.removeNode(nodes, end, q)
+		a.unplace(q, end)
 		nodes[i].next = qn
 		a.releaseNode(q)
 		a.freeBlocks--
@@ -714,7 +737,7 @@ func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
 	}
 	var i uint32
 	if a.policy == GoodFit {
-		i = a.index.find(a.nodes, o)
+		i = a.find(o)
 	} else {
 		i = a.treeFindPath(o)
 	}
@@ -836,7 +859,7 @@ func (a *Allocator) Grow(newSize uint64) error {
 		a.refile(l)
 		return nil
 	}
-	r := a.newNode()
+	r := a.newNodeFor(a.size)
 	if r == 0 {
 		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
 	}

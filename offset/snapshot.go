@@ -127,7 +127,7 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 		if k == 0 {
 			b.nodes[cur].off = 0
 		} else {
-			j := b.newNode()
+			j := b.newNodeFor(off)
 			if j == 0 {
 				return corrupt("more blocks than nodes")
 			}

@@ -1,0 +1,75 @@
+// Node placement: GoodFit keeps a block's node near a hash of its offset.
+
+package offset
+
+// homeWindow is how many consecutive nodes, starting at a block's home
+// node, GoodFit tries for the block's node. A node inside that window is
+// found from the offset alone, by reading the window (one or two cache
+// lines, no dependent load); only a block whose window was full when its
+// node was chosen sits in the index.
+const homeWindow = 4
+
+// setHomes sizes the home range for the node table: homes are 1..homes,
+// so that every window fits in the table.
+func (a *Allocator) setHomes() {
+	a.homes = uint64(max(len(a.nodes)-homeWindow, 1))
+}
+
+// home returns the first node of the window of a block at off: the top 32
+// bits of a Fibonacci hash of off (a different multiplier from the
+// index's, so that blocks whose windows collide do not also collide there),
+// scaled into [1, homes] by a multiplication.
+func (a *Allocator) home(off uint64) uint32 {
+	h := (off * 0xc2b2ae3d27d4eb4f) >> 32
+	return uint32((h*a.homes)>>32) + 1
+}
+
+// atHome reports whether node i lies in the window of a block at off.
+func (a *Allocator) atHome(i uint32, off uint64) bool {
+	return i-a.home(off) < homeWindow
+}
+
+// newNodeFor returns an unused node for a block that will start at off: a
+// node of its window when one is unused (GoodFit), else any (newNode).
+func (a *Allocator) newNodeFor(off uint64) uint32 {
+	if a.policy == GoodFit {
+		h := a.home(off)
+		nodes := a.nodes
+		for i := h; i < h+homeWindow && int(i) < len(nodes); i++ {
+			if nodes[i].off == unusedOff {
+				a.takeNode(i)
+				return i
+			}
+		}
+	}
+	return a.newNode()
+}
+
+// place records that node i now holds the block at off: a node outside
+// the block's window goes into the index.
+func (a *Allocator) place(i uint32, off uint64) {
+	if !a.atHome(i, off) {
+		a.index.insert(off, i)
+	}
+}
+
+// unplace undoes place, before the block at off loses node i or its
+// offset.
+func (a *Allocator) unplace(i uint32, off uint64) {
+	if !a.atHome(i, off) {
+		a.index.removeNode(a.nodes, off, i)
+	}
+}
+
+// find returns GoodFit's node of the block (free or live) that starts at
+// off, or 0: the block's window first, then the index.
+func (a *Allocator) find(off uint64) uint32 {
+	h := a.home(off)
+	nodes := a.nodes
+	for i := h; i < h+homeWindow && int(i) < len(nodes); i++ {
+		if nodes[i].off&^freeBit == off {
+			return i
+		}
+	}
+	return a.index.find(nodes, off)
+}
