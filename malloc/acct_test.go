@@ -13,7 +13,7 @@ type acct struct {
 	mapped    int64 // Stats.Mapped
 	payload   int64 // requested bytes of live blocks
 	rounding  int64 // slot bytes of live blocks beyond their request
-	freeSlots int64 // freed slots waiting on runs' free stacks
+	freeSlots int64 // free slots below runs' bump pointers
 	bumpTail  int64 // never-used slots of runs
 	runTail   int64 // run bytes after the last slot
 	freePages int64 // pages of arenas in no run
@@ -26,22 +26,27 @@ func (h *Heap) account(live int64) acct {
 	x := acct{mapped: h.mapped.Load(), payload: live}
 	var slotBytes int64
 	for i := range h.shards {
-		for _, a := range h.shards[i].arenas {
+		sh := &h.shards[i]
+		for _, a := range sh.arenas {
+			if a == nil {
+				continue
+			}
 			x.freePages += int64(a.nfree) << pageShift
 			for p := 0; p < a.npages; {
-				r := a.pages[p]
-				if r == nil {
+				ri := a.pages[p]
+				if ri == 0 {
 					p++
 					continue
 				}
+				r := sh.runs.at(ri)
 				p += int(r.pages)
 				if r.class < 0 {
 					x.medium += int64(r.pages) << pageShift
 					continue
 				}
 				slotBytes += int64(r.used) * int64(r.size)
-				x.freeSlots += int64(len(r.free)) * int64(r.size)
-				x.bumpTail += int64(r.end - r.bump)
+				x.freeSlots += int64(uint32(r.bump)-r.used) * int64(r.size)
+				x.bumpTail += int64(r.nslots-r.bump) * int64(r.size)
 				x.runTail += int64(r.pages)<<pageShift - int64(r.nslots)*int64(r.size)
 			}
 		}

@@ -10,52 +10,34 @@ import (
 
 // An arena is one mapping of Heap.arenaSize bytes, owned by one shard for
 // its whole life. Its pages (4 KiB) are either free or belong to one run.
-// All of its metadata is Go memory apart from the mapping: nothing the
-// caller can overrun.
+// All of its metadata is Go memory apart from the mapping (nothing the
+// caller can overrun), in three pointer-free arrays besides the struct.
 //
 // Invariants (guarded by shard.mu when the heap is concurrent):
-//   - freeMask bit p is set iff pages[p] == nil; nfree counts those bits.
-//   - starts bit i is set iff the 16-byte granule i begins a live block.
+//   - pages[p] is the index of the run holding page p, 0 when it is free.
+//   - freeMask bit p is set iff pages[p] == 0; nfree counts those bits.
 //   - dirty bit p is clear only if page p reads as zero (never written since
 //     it was mapped or decommitted).
+//   - starts and fstarts are nil until the arena holds a fit run; then bit
+//     i of starts is set iff the 16-byte granule i begins a live fit
+//     block, and of fstarts iff it begins a free one.
 //
-// base, size, mem, heap, shard and npages are immutable after newArena.
+// base, size, mem, heap, shard, npages and idx are immutable after newArena.
 type arena struct {
-	starts   []uint64 // one bit per 16 bytes: a live block starts here
-	fstarts  []uint64 // one bit per 16 bytes: a free fit block starts here
-	pages    []*run   // page -> the run holding it, nil when free
+	pages    []uint32 // page -> run index in the shard, 0 when free
 	base     uintptr  // address of mem[0]
 	size     uintptr  // bytes mapped
 	mem      []byte   // the mapping
 	heap     *Heap
 	shard    *shard
 	freeMask []uint64 // one bit per page: free
-	dirty    []uint64 // one bit per page: may hold non-zero bytes
+	dirty    []uint64 // one bit per page: may hold non-zero bytes (shares freeMask's array)
+	starts   []uint64 // fit runs: one bit per 16 bytes, a live block starts here
+	fstarts  []uint64 // fit runs: one bit per 16 bytes, a free block starts here (shares starts' array)
 	npages   int
 	nfree    int    // free pages
-	idx      int    // index in shard.arenas
+	idx      int    // index in shard.arenas (stable: a released arena leaves a nil hole)
 	id       uint32 // in the global table, 0 once unregistered
-}
-
-// A run is a range of pages of one arena. A small run holds nslots slots
-// of one class; a medium run holds one block of its whole length.
-//
-// Slots are handed out first from free (a stack of freed slots' arena
-// offsets), then by bumping: slots at or past bump have never been handed
-// out since the run was made, and read as zero when fresh is set.
-type run struct {
-	free   []uint32 // arena offsets of freed slots
-	arena  *arena
-	start  uint32 // arena offset of the first slot
-	size   uint32 // slot size; for a medium run the block's length
-	bump   uint32 // arena offset of the next never-used slot
-	end    uint32 // arena offset past the last slot
-	used   uint32 // live slots
-	nslots uint32
-	pages  uint32
-	class  int16 // -1 for a medium run
-	fresh  bool  // pages were clean when the run was made
-	pidx   int32 // index in its class's partial list, -1 if not there
 }
 
 // newArena maps and registers an arena for sh.
@@ -65,17 +47,17 @@ func (h *Heap) newArena(sh *shard) (*arena, error) {
 		return nil, err
 	}
 	np := len(mem) >> pageShift
+	w := (np + 63) / 64
+	masks := make([]uint64, 2*w)
 	a := &arena{
-		starts:   make([]uint64, (len(mem)>>alignShift+63)/64),
-		fstarts:  make([]uint64, (len(mem)>>alignShift+63)/64),
-		pages:    make([]*run, np),
+		pages:    make([]uint32, np),
 		base:     addrOf(mem),
 		size:     uintptr(len(mem)),
 		mem:      mem,
 		heap:     h,
 		shard:    sh,
-		freeMask: make([]uint64, (np+63)/64),
-		dirty:    make([]uint64, (np+63)/64),
+		freeMask: masks[:w:w],
+		dirty:    masks[w:],
 		npages:   np,
 		nfree:    np,
 	}
@@ -88,8 +70,28 @@ func (h *Heap) newArena(sh *shard) (*arena, error) {
 	}
 	h.mapped.Add(int64(len(mem)))
 	a.idx = len(sh.arenas)
-	sh.arenas = append(sh.arenas, a)
+	for i, o := range sh.arenas {
+		if o == nil {
+			a.idx = i
+			break
+		}
+	}
+	if a.idx == len(sh.arenas) {
+		sh.arenas = append(sh.arenas, a)
+	} else {
+		sh.arenas[a.idx] = a
+	}
 	return a, nil
+}
+
+// fitBitmaps makes the starts and fstarts bitmaps of an arena that gets
+// its first fit run.
+func (a *arena) fitBitmaps() {
+	if a.starts == nil {
+		w := (len(a.mem)>>alignShift + 63) / 64
+		b := make([]uint64, 2*w)
+		a.starts, a.fstarts = b[:w:w], b[w:]
+	}
 }
 
 // release unmaps an arena that holds no run.
@@ -143,8 +145,8 @@ func (a *arena) findPages(k int) (int, int) {
 	return -1, 0
 }
 
-// take marks pages [p, p+k) as r's and reports whether they were all clean.
-func (a *arena) take(p, k int, r *run) bool {
+// take marks pages [p, p+k) as run ri's and reports whether they were all clean.
+func (a *arena) take(p, k int, ri uint32) bool {
 	clean := true
 	for i := p; i < p+k; i++ {
 		a.freeMask[i/64] &^= 1 << (i % 64)
@@ -152,7 +154,7 @@ func (a *arena) take(p, k int, r *run) bool {
 			clean = false
 		}
 		a.dirty[i/64] |= 1 << (i % 64)
-		a.pages[i] = r
+		a.pages[i] = ri
 	}
 	a.nfree -= k
 	return clean
@@ -170,7 +172,7 @@ func (a *arena) give(p, k int) int {
 	}
 	for i := p; i < p+k; i++ {
 		a.freeMask[i/64] |= 1 << (i % 64)
-		a.pages[i] = nil
+		a.pages[i] = 0
 	}
 	a.nfree += k
 	return merged

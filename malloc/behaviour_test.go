@@ -295,7 +295,9 @@ func heapRanges(h *Heap) [][2]uintptr {
 	var rs [][2]uintptr
 	for i := range h.shards {
 		for _, a := range h.shards[i].arenas {
-			rs = append(rs, [2]uintptr{a.base, a.base + a.size})
+			if a != nil {
+				rs = append(rs, [2]uintptr{a.base, a.base + a.size})
+			}
 		}
 	}
 	for addr, l := range h.large {

@@ -20,8 +20,9 @@ const (
 	numClasses      = 16 + perDoubling + finePerDoubling*6 // 16..256, then perDoubling per doubling from 256 to 512, finePerDoubling from 512 to 32 KiB
 	pageShift       = 12                                   // the arena's page, the unit of runs: 4 KiB
 	pageSize        = 1 << pageShift
-	maxRunPages     = 16 // fits the smallest arena (64 KiB)
-	minSlots        = 8  // the fewest slots a run aims at
+	maxRunPages     = 16  // fits the smallest arena (64 KiB)
+	minSlots        = 8   // the fewest slots a run aims at
+	maxSlots        = 256 // the most slots of a run (one page of 16-byte slots): its live bitmap has maxSlots bits
 )
 
 // classSize[c] is the slot size of class c.
@@ -36,6 +37,12 @@ var (
 	classPages [numClasses]uint32
 	classSlots [numClasses]uint32
 )
+
+// classMagic[c] is ceil(2^32 / classSize[c]): for every offset x inside a
+// run (x < 2^16), x*classMagic[c]>>32 == x/classSize[c], so Free finds a
+// slot's index with a multiplication instead of a division (the error
+// x*(classMagic*s-2^32)/2^32 stays below 1/s; a test checks every x).
+var classMagic [numClasses]uint64
 
 func init() {
 	c := 0
@@ -62,6 +69,7 @@ func init() {
 	}
 	for c, s := range classSize {
 		classPages[c], classSlots[c] = runShape(s)
+		classMagic[c] = (1<<32 + uint64(s) - 1) / uint64(s)
 	}
 }
 

@@ -36,11 +36,11 @@ const (
 // classes per power of two.
 var fitClasses = sizeclass.MustNew(3)
 
-// fitRef names one free block.
+// fitRef names one free block (pointer-free, like all run metadata).
 type fitRef struct {
-	a    *arena
-	off  uint32 // arena offset
-	size uint32 // bytes
+	arena uint32 // index in shard.arenas
+	off   uint32 // arena offset
+	size  uint32 // bytes
 }
 
 // fitState is a shard's exact-fit free lists.
@@ -52,8 +52,9 @@ type fitState struct {
 	nfree   int // free fit blocks
 }
 
-// insert files a new free block.
-func (f *fitState) insert(ref fitRef) {
+// fitInsert files a new free block.
+func (sh *shard) fitInsert(ref fitRef) {
+	f := &sh.fit
 	c := fitClasses.Down(uint64(ref.size >> alignShift))
 	if f.lists == nil {
 		f.lists = make([][]fitRef, fitClasses.Count())
@@ -62,9 +63,9 @@ func (f *fitState) insert(ref fitRef) {
 	f.mask.Set(fitClasses, c)
 	f.entries++
 	f.nfree++
-	ref.a.setFree(ref.off)
+	sh.arenas[ref.arena].setFree(ref.off)
 	if f.entries > 2*f.nfree+1024 {
-		f.compact()
+		sh.fitCompact()
 	}
 }
 
@@ -74,26 +75,31 @@ func (f *fitState) remove(a *arena, off uint32) {
 	f.nfree--
 }
 
-// valid reports whether ref still names a free block of its size.
-func (ref fitRef) valid() bool {
-	a := ref.a
-	if !a.isFree(ref.off) {
+// fitValid reports whether ref still names a free block of its size.
+func (sh *shard) fitValid(ref fitRef) bool {
+	a := sh.arenas[ref.arena]
+	if a == nil || !a.isFree(ref.off) {
 		return false
 	}
-	r := a.pages[ref.off>>pageShift]
-	return r != nil && r.class == fitClass && a.fitSize(r, ref.off) == ref.size
+	ri := a.pages[ref.off>>pageShift]
+	if ri == 0 {
+		return false
+	}
+	r := sh.runs.at(ri)
+	return r.class == fitClass && a.fitSize(r, ref.off) == ref.size
 }
 
 // compact drops stale and duplicate entries. It clears each kept block's
 // free bit while it scans, so a second entry for the same block is seen as
 // stale, and sets the bits again at the end.
-func (f *fitState) compact() {
+func (sh *shard) fitCompact() {
+	f := &sh.fit
 	f.entries = 0
 	for c, l := range f.lists {
 		kept := l[:0]
 		for _, ref := range l {
-			if ref.valid() {
-				ref.a.clearFree(ref.off)
+			if sh.fitValid(ref) {
+				sh.arenas[ref.arena].clearFree(ref.off)
 				kept = append(kept, ref)
 			}
 		}
@@ -106,7 +112,7 @@ func (f *fitState) compact() {
 	}
 	for _, l := range f.lists {
 		for _, ref := range l {
-			ref.a.setFree(ref.off)
+			sh.arenas[ref.arena].setFree(ref.off)
 		}
 	}
 }
@@ -118,12 +124,12 @@ func (sh *shard) fitMalloc(size uint32) (*arena, uint32, uint32, error) {
 	c, _ := fitClasses.Up(uint64(size >> alignShift))
 	c, ok := f.mask.Next(fitClasses, c)
 	if !ok {
-		r, err := sh.newRun(min(fitRunPages, sh.h.arenaSize>>pageShift), fitClass)
+		_, r, err := sh.newRun(min(fitRunPages, sh.h.arenaSize>>pageShift), fitClass)
 		if err != nil {
 			return nil, 0, 0, err
 		}
 		f.runs++
-		f.insert(fitRef{a: r.arena, off: r.start, size: r.pages << pageShift})
+		sh.fitInsert(fitRef{arena: r.arena, off: r.start, size: r.pages << pageShift})
 		c, _ = fitClasses.Up(uint64(size >> alignShift))
 		c, ok = f.mask.Next(fitClasses, c)
 	}
@@ -137,23 +143,24 @@ func (sh *shard) fitMalloc(size uint32) (*arena, uint32, uint32, error) {
 		if len(l) == 1 {
 			f.mask.Clear(fitClasses, c)
 		}
-		if ref.valid() {
+		if sh.fitValid(ref) {
 			break
 		}
 		if c, ok = f.mask.Next(fitClasses, c); !ok {
 			return sh.fitMalloc(size) // every entry was stale: start again with a new run
 		}
 	}
-	f.remove(ref.a, ref.off)
+	a := sh.arenas[ref.arena]
+	f.remove(a, ref.off)
 	if rest := ref.size - size; rest >= fitMinSplit {
-		f.insert(fitRef{a: ref.a, off: ref.off + size, size: rest})
+		sh.fitInsert(fitRef{arena: ref.arena, off: ref.off + size, size: rest})
 		sh.stats.splits++
 	} else {
 		size = ref.size
 	}
-	ref.a.setStart(ref.off)
-	ref.a.pages[ref.off>>pageShift].used++
-	return ref.a, ref.off, size, nil
+	a.setStart(ref.off)
+	sh.runs.at(a.pages[ref.off>>pageShift]).used++
+	return a, ref.off, size, nil
 }
 
 // fitSize returns the size of the block (live or free) at off in fit run r.
@@ -189,8 +196,8 @@ func (a *arena) fitPrev(r *run, off uint32) uint32 {
 // fitFree frees the live block at off (size bytes) of fit run r, merging
 // it with free neighbours, and gives the run back when it is all free and
 // the shard has another.
-func (sh *shard) fitFree(r *run, off, size uint32) {
-	a := r.arena
+func (sh *shard) fitFree(ri uint32, r *run, off, size uint32) {
+	a := sh.arenas[r.arena]
 	f := &sh.fit
 	a.clearStart(off)
 	r.used--
@@ -211,17 +218,17 @@ func (sh *shard) fitFree(r *run, off, size uint32) {
 	}
 	if off == r.start && size == end-r.start && f.runs > 1 && r.used == 0 {
 		f.runs--
-		sh.freeRun(r)
+		sh.freeRun(ri, r)
 		return
 	}
-	f.insert(fitRef{a: a, off: off, size: size})
+	sh.fitInsert(fitRef{arena: r.arena, off: off, size: size})
 }
 
 // fitResize resizes the live block at off (size bytes) of fit run r in
 // place to want bytes (a multiple of 16) if it can, returning the new size
 // (the old one when it cannot).
-func (sh *shard) fitResize(r *run, off, size, want uint32) uint32 {
-	a := r.arena
+func (sh *shard) fitResize(ri uint32, r *run, off, size, want uint32) uint32 {
+	a := sh.arenas[r.arena]
 	f := &sh.fit
 	end := r.start + r.pages<<pageShift
 	next := off + size
@@ -245,7 +252,7 @@ func (sh *shard) fitResize(r *run, off, size, want uint32) uint32 {
 			rest += ns
 			sh.stats.coalesces++
 		}
-		f.insert(fitRef{a: a, off: off + want, size: rest})
+		sh.fitInsert(fitRef{arena: r.arena, off: off + want, size: rest})
 		sh.stats.splits++
 		size = want
 	}

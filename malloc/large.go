@@ -24,9 +24,7 @@ func (h *Heap) mallocLarge(n int) ([]byte, bool, error) {
 	h.large[addrOf(mem)] = &largeBlock{mem: mem}
 	st := &h.lstats
 	st.allocs++
-	st.live++
 	st.bytesAllocated += uint64(len(mem))
-	st.inUse += int64(len(mem))
 	h.largeMu.Unlock()
 	h.mapped.Add(int64(len(mem)))
 	return mem[:n], true, nil
@@ -43,9 +41,7 @@ func (h *Heap) freeLarge(addr uintptr, op string) error {
 	delete(h.large, addr)
 	st := &h.lstats
 	st.frees++
-	st.live--
 	st.bytesFreed += uint64(len(l.mem))
-	st.inUse -= int64(len(l.mem))
 	h.largeMu.Unlock()
 	h.mapped.Add(-int64(len(l.mem)))
 	return osmem.Unmap(l.mem)

@@ -5,7 +5,6 @@ package malloc
 import (
 	"errors"
 	"fmt"
-	"math/bits"
 
 	"github.com/memkit/memkit"
 	"github.com/memkit/memkit/internal/osmem"
@@ -34,8 +33,6 @@ func (c *counters) add(o *counters) {
 	c.bytesFreed += o.bytesFreed
 	c.allocs += o.allocs
 	c.frees += o.frees
-	c.live += o.live
-	c.inUse += o.inUse
 	c.splits += o.splits
 	c.coalesces += o.coalesces
 }
@@ -49,23 +46,24 @@ func (h *Heap) Stats() Stats {
 		sh := &h.shards[i]
 		h.lock(sh)
 		c.add(&sh.stats)
-		s.Arenas += len(sh.arenas)
 		for _, a := range sh.arenas {
-			s.Metadata += int64(8*(len(a.starts)+len(a.pages)+2*len(a.freeMask))) + 128
-		}
-		for _, cl := range sh.classes {
-			for _, r := range cl.partial {
-				s.Metadata += int64(4*cap(r.free)) + 96
+			if a != nil {
+				s.Arenas++
+				s.Metadata += int64(8*(len(a.starts)+len(a.fstarts)+len(a.freeMask)+len(a.dirty))+4*len(a.pages)) + 160
 			}
+		}
+		s.Metadata += sh.runs.bytes()
+		for _, cl := range sh.classes {
+			s.Metadata += int64(4 * cap(cl.partial))
 		}
 		h.unlock(sh)
 	}
 	h.largeMu.Lock()
 	c.add(&h.lstats)
-	s.LargeMappings = h.lstats.live
+	s.LargeMappings = h.lstats.live()
 	h.largeMu.Unlock()
 	s.BytesAllocated, s.BytesFreed = c.bytesAllocated, c.bytesFreed
-	s.InUse, s.Live = c.inUse, c.live
+	s.InUse, s.Live = c.inUse(), c.live()
 	s.Allocs, s.Frees = c.allocs, c.frees
 	s.Splits, s.Coalesces = c.splits, c.coalesces
 	s.Mapped = h.mapped.Load()
@@ -99,7 +97,7 @@ func (h *Heap) Check() error {
 		}
 		lbytes += int64(len(l.mem))
 	}
-	ok := int64(len(h.large)) == h.lstats.live && lbytes == h.lstats.inUse
+	ok := int64(len(h.large)) == h.lstats.live() && lbytes == h.lstats.inUse()
 	h.largeMu.Unlock()
 	if !ok {
 		return fmt.Errorf("malloc: check: large blocks recount %d bytes, counters disagree: %w", lbytes, memkit.ErrCorrupt)
@@ -120,7 +118,7 @@ func corrupt(format string, args ...any) error {
 // check verifies one shard; the caller holds its lock.
 func (sh *shard) check(mapped *int64) error {
 	var live, inUse int64
-	runs := map[*run]bool{}
+	runs := map[uint32]bool{}
 	freeRefs := map[fitRef]bool{}
 	fitFree := 0
 	for c, l := range sh.fit.lists {
@@ -131,37 +129,55 @@ func (sh *shard) check(mapped *int64) error {
 			if fitClasses.Down(uint64(ref.size>>alignShift)) != c {
 				return corrupt("fit block %#x+%d filed in class %d", ref.off, ref.size, c)
 			}
-			if ref.valid() {
+			if int(ref.arena) >= len(sh.arenas) {
+				return corrupt("fit block %#x+%d in arena %d of %d", ref.off, ref.size, ref.arena, len(sh.arenas))
+			}
+			if sh.fitValid(ref) {
 				freeRefs[ref] = true
 			}
 		}
 	}
-	for _, a := range sh.arenas {
+	unused := map[uint32]bool{}
+	for _, ri := range sh.runs.free {
+		if ri == 0 || ri >= sh.runs.n || unused[ri] {
+			return corrupt("run record %d on the unused list twice or out of range", ri)
+		}
+		unused[ri] = true
+	}
+	for idx, a := range sh.arenas {
+		if a == nil {
+			continue
+		}
 		*mapped += int64(a.size)
-		if lookup(a.base) != a || lookup(a.base+a.size-1) != a {
-			return corrupt("arena %#x not found by address", a.base)
+		if a.idx != idx || lookup(a.base) != a || lookup(a.base+a.size-1) != a {
+			return corrupt("arena %#x not found by address or index", a.base)
 		}
 		nfree := 0
 		for p := 0; p < a.npages; {
-			r := a.pages[p]
-			if (r == nil) != a.pageFree(p) {
+			ri := a.pages[p]
+			if (ri == 0) != a.pageFree(p) {
 				return corrupt("arena %#x page %d: free bit and owner disagree", a.base, p)
 			}
-			if r == nil {
+			if ri == 0 {
 				nfree++
 				p++
 				continue
 			}
-			if r.arena != a || int(r.start>>pageShift) != p || runs[r] {
+			if ri >= sh.runs.n || unused[ri] {
+				return corrupt("arena %#x page %d: run record %d is not in use", a.base, p, ri)
+			}
+			r := sh.runs.at(ri)
+			if r.arena != uint32(idx) || int(r.start>>pageShift) != p || runs[ri] || r.pages == 0 {
 				return corrupt("arena %#x page %d: run does not start here", a.base, p)
 			}
-			runs[r] = true
+			runs[ri] = true
 			for q := p; q < p+int(r.pages); q++ {
-				if q >= a.npages || a.pages[q] != r {
+				if q >= a.npages || a.pages[q] != ri {
 					return corrupt("arena %#x page %d: run of %d pages broken", a.base, q, r.pages)
 				}
 			}
-			if r.class == fitClass {
+			switch {
+			case r.class == fitClass:
 				used, bytes, nfreeBlocks, err := a.checkFit(r, freeRefs)
 				if err != nil {
 					return err
@@ -169,78 +185,93 @@ func (sh *shard) check(mapped *int64) error {
 				fitFree += nfreeBlocks
 				live += int64(used)
 				inUse += bytes
-				p += int(r.pages)
-				continue
-			}
-			if r.end > r.start+r.pages<<pageShift || r.bump > r.end || r.bump < r.start {
-				return corrupt("arena %#x run at page %d: bounds", a.base, p)
-			}
-			// Every slot below bump is live or on the free stack, exactly once.
-			onStack := map[uint32]bool{}
-			for _, off := range r.free {
-				if off < r.start || off >= r.bump || (off-r.start)%r.size != 0 || onStack[off] || a.isStart(off) {
-					return corrupt("arena %#x run at page %d: bad free slot %#x", a.base, p, off)
+			case r.class == mediumClass:
+				if r.used != 1 || r.size != r.pages<<pageShift {
+					return corrupt("arena %#x medium run at page %d: %d blocks of %d bytes in %d pages", a.base, p, r.used, r.size, r.pages)
 				}
-				onStack[off] = true
+				live++
+				inUse += int64(r.size)
+			case r.class >= 0 && int(r.class) < numClasses:
+				if err := sh.checkSlab(a, ri, r); err != nil {
+					return err
+				}
+				live += int64(r.used)
+				inUse += int64(r.used) * int64(r.size)
+			default:
+				return corrupt("arena %#x run at page %d: class %d", a.base, p, r.class)
 			}
-			used := uint32(0)
-			lo, hi := r.start>>alignShift, (r.start+r.pages<<pageShift)>>alignShift
-			for w := lo / 64; w < (hi+63)/64; w++ {
-				for word := a.starts[w]; word != 0; word &= word - 1 {
-					off := (w*64 + uint32(bits.TrailingZeros64(word))) << alignShift
-					if off < r.start || off >= r.start+r.pages<<pageShift {
-						continue
+			if r.class != fitClass && a.starts != nil {
+				for g := r.start >> alignShift; g < (r.start+r.pages<<pageShift)>>alignShift; g += 64 {
+					if a.starts[g/64]|a.fstarts[g/64] != 0 {
+						return corrupt("arena %#x: fit block start in a run of class %d at page %d", a.base, r.class, p)
 					}
-					if (off-r.start)%r.size != 0 || off >= r.bump {
-						return corrupt("arena %#x: stray block start %#x", a.base, off)
-					}
-					used++
 				}
 			}
-			if used+uint32(len(r.free)) != (r.bump-r.start)/r.size {
-				return corrupt("arena %#x run at page %d: %d live + %d free slots, %d handed out", a.base, p, used, len(r.free), (r.bump-r.start)/r.size)
-			}
-			if used != r.used {
-				return corrupt("arena %#x run at page %d: %d live slots, counter says %d", a.base, p, used, r.used)
-			}
-			if r.class >= 0 {
-				cl := &sh.classes[r.class]
-				inList := r.pidx >= 0 && int(r.pidx) < len(cl.partial) && cl.partial[r.pidx] == r
-				if inList != (r.used < r.nslots) {
-					return corrupt("arena %#x run at page %d: partial list membership wrong", a.base, p)
-				}
-			} else if r.used != 1 {
-				return corrupt("arena %#x medium run at page %d not live", a.base, p)
-			}
-			live += int64(used)
-			inUse += int64(used) * int64(r.size)
 			p += int(r.pages)
 		}
 		if nfree != a.nfree {
 			return corrupt("arena %#x: %d free pages, counter says %d", a.base, nfree, a.nfree)
 		}
-		for p := 0; p < a.npages; p++ {
-			if a.pages[p] == nil {
-				for w := p << pageShift >> alignShift / 64; w < (p+1)<<pageShift>>alignShift/64; w++ {
-					if a.starts[w] != 0 {
-						return corrupt("arena %#x: block start in free page %d", a.base, p)
+		if a.starts != nil {
+			for p := 0; p < a.npages; p++ {
+				if a.pages[p] == 0 {
+					for w := p << pageShift >> alignShift / 64; w < (p+1)<<pageShift>>alignShift/64; w++ {
+						if a.starts[w]|a.fstarts[w] != 0 {
+							return corrupt("arena %#x: block start in free page %d", a.base, p)
+						}
 					}
 				}
 			}
 		}
 	}
+	if len(runs)+len(unused)+1 != int(sh.runs.n) && sh.runs.n > 0 {
+		return corrupt("%d runs in arenas and %d unused records, %d records made", len(runs), len(unused), sh.runs.n-1)
+	}
 	if fitFree != len(freeRefs) || fitFree != sh.fit.nfree {
 		return corrupt("%d free fit blocks in runs, %d in the lists, counter says %d", fitFree, len(freeRefs), sh.fit.nfree)
 	}
 	for c := range sh.classes {
-		for _, r := range sh.classes[c].partial {
-			if !runs[r] || int(r.class) != c {
-				return corrupt("class %d: partial list holds a run that is not in an arena", c)
+		for i, ri := range sh.classes[c].partial {
+			r := sh.runs.at(ri)
+			if !runs[ri] || int(r.class) != c || int(r.pidx) != i {
+				return corrupt("class %d: partial list entry %d (run %d) disagrees with the run", c, i, ri)
 			}
 		}
 	}
-	if live != sh.stats.live || inUse != sh.stats.inUse {
-		return corrupt("recount %d blocks, %d bytes; counters %d blocks, %d bytes", live, inUse, sh.stats.live, sh.stats.inUse)
+	if live != sh.stats.live() || inUse != sh.stats.inUse() {
+		return corrupt("recount %d blocks, %d bytes; counters %d blocks, %d bytes", live, inUse, sh.stats.live(), sh.stats.inUse())
+	}
+	return nil
+}
+
+// checkSlab verifies slab run ri of arena a: its bitmap against its
+// counters, its bump pointer and its partial-list membership.
+func (sh *shard) checkSlab(a *arena, ri uint32, r *run) error {
+	c := r.class
+	if r.size != classSize[c] || uint32(r.nslots) != classSlots[c] || r.pages != classPages[c] {
+		return corrupt("arena %#x run at %#x: shape %d×%d in %d pages, class %d wants %d×%d in %d", a.base, r.start, r.nslots, r.size, r.pages, c, classSlots[c], classSize[c], classPages[c])
+	}
+	used := uint32(0)
+	for i := uint32(0); i < maxSlots; i++ {
+		switch {
+		case i >= uint32(r.nslots):
+			if !r.isLive(i) {
+				return corrupt("arena %#x run at %#x: bit %d past the %d slots is clear", a.base, r.start, i, r.nslots)
+			}
+		case r.isLive(i):
+			if i >= uint32(r.bump) {
+				return corrupt("arena %#x run at %#x: slot %d live at or above bump %d", a.base, r.start, i, r.bump)
+			}
+			used++
+		}
+	}
+	if used != r.used || r.bump > r.nslots {
+		return corrupt("arena %#x run at %#x: %d live slots, counter says %d (bump %d of %d)", a.base, r.start, used, r.used, r.bump, r.nslots)
+	}
+	cl := &sh.classes[c]
+	inList := r.pidx >= 0 && int(r.pidx) < len(cl.partial) && cl.partial[r.pidx] == ri
+	if inList != (r.used < uint32(r.nslots)) {
+		return corrupt("arena %#x run at %#x: partial list membership wrong", a.base, r.start)
 	}
 	return nil
 }
@@ -260,7 +291,7 @@ func (a *arena) checkFit(r *run, listed map[fitRef]bool) (used uint32, bytes int
 			if prevFree {
 				return 0, 0, 0, corrupt("arena %#x fit run: free blocks touch at %#x", a.base, off)
 			}
-			if !listed[fitRef{a: a, off: off, size: size}] {
+			if !listed[fitRef{arena: uint32(a.idx), off: off, size: size}] {
 				return 0, 0, 0, corrupt("arena %#x fit run: free block %#x+%d not listed", a.base, off, size)
 			}
 			free++
@@ -299,35 +330,35 @@ func (h *Heap) Reset() {
 // reset frees every run of the shard; the caller holds its lock.
 func (sh *shard) reset() {
 	for _, a := range sh.arenas {
+		if a == nil {
+			continue
+		}
 		for p := 0; p < a.npages; {
-			r := a.pages[p]
-			if r == nil {
+			ri := a.pages[p]
+			if ri == 0 {
 				p++
 				continue
 			}
+			r := sh.runs.at(ri)
 			p += int(r.pages)
 			a.give(int(r.start>>pageShift), int(r.pages))
-			r.arena = nil
-			sh.spare = append(sh.spare, r)
+			sh.runs.release(ri)
 		}
 		clear(a.starts)
 		clear(a.fstarts)
 	}
 	for c := range sh.fit.lists {
-		clear(sh.fit.lists[c])
 		sh.fit.lists[c] = sh.fit.lists[c][:0]
 	}
 	sh.fit.mask.Reset()
 	sh.fit.runs, sh.fit.entries, sh.fit.nfree = 0, 0, 0
 	for c := range sh.classes {
-		clear(sh.classes[c].partial)
 		sh.classes[c].partial = sh.classes[c].partial[:0]
 	}
 	sh.cursor = 0
 	st := &sh.stats
-	st.frees += uint64(st.live)
-	st.bytesFreed += uint64(st.inUse)
-	st.live, st.inUse = 0, 0
+	st.frees = st.allocs
+	st.bytesFreed = st.bytesAllocated
 }
 
 // resetLarge unmaps every large block.
@@ -341,9 +372,8 @@ func (h *Heap) resetLarge() error {
 		errs = append(errs, osmem.Unmap(l.mem))
 	}
 	st := &h.lstats
-	st.frees += uint64(st.live)
-	st.bytesFreed += uint64(st.inUse)
-	st.live, st.inUse = 0, 0
+	st.frees = st.allocs
+	st.bytesFreed = st.bytesAllocated
 	return errors.Join(errs...)
 }
 
@@ -369,15 +399,19 @@ func (sh *shard) trim() error {
 	for c := range sh.fit.lists {
 		for i := 0; i < len(sh.fit.lists[c]); {
 			ref := sh.fit.lists[c][i]
-			r := ref.a.pages[ref.off>>pageShift]
-			if ref.valid() && ref.off == r.start && ref.size == r.pages<<pageShift {
-				sh.fit.lists[c][i] = sh.fit.lists[c][len(sh.fit.lists[c])-1]
-				sh.fit.lists[c] = sh.fit.lists[c][:len(sh.fit.lists[c])-1]
-				sh.fit.entries--
-				sh.fit.remove(ref.a, ref.off)
-				sh.fit.runs--
-				sh.freeRun(r)
-				continue
+			if sh.fitValid(ref) {
+				a := sh.arenas[ref.arena]
+				ri := a.pages[ref.off>>pageShift]
+				r := sh.runs.at(ri)
+				if ref.off == r.start && ref.size == r.pages<<pageShift {
+					sh.fit.lists[c][i] = sh.fit.lists[c][len(sh.fit.lists[c])-1]
+					sh.fit.lists[c] = sh.fit.lists[c][:len(sh.fit.lists[c])-1]
+					sh.fit.entries--
+					sh.fit.remove(a, ref.off)
+					sh.fit.runs--
+					sh.freeRun(ri, r)
+					continue
+				}
 			}
 			i++
 		}
@@ -385,25 +419,26 @@ func (sh *shard) trim() error {
 	for c := range sh.classes {
 		cl := &sh.classes[c]
 		for i := 0; i < len(cl.partial); {
-			r := cl.partial[i]
-			if r.used == 0 {
-				cl.remove(r)
-				sh.freeRun(r)
+			ri := cl.partial[i]
+			if r := sh.runs.at(ri); r.used == 0 {
+				cl.remove(&sh.runs, ri)
+				sh.freeRun(ri, r)
 				continue
 			}
 			i++
 		}
 	}
-	sh.fit.compact()
+	sh.fitCompact()
 	var errs []error
-	kept := sh.arenas[:0]
-	for _, a := range sh.arenas {
-		if a.nfree == a.npages {
-			errs = append(errs, sh.h.releaseArena(a))
+	for idx, a := range sh.arenas {
+		if a == nil {
 			continue
 		}
-		a.idx = len(kept)
-		kept = append(kept, a)
+		if a.nfree == a.npages {
+			errs = append(errs, sh.h.releaseArena(a))
+			sh.arenas[idx] = nil
+			continue
+		}
 		osPages := max(1, osmem.PageSize/pageSize)
 		for p := a.nextFree(0); p < a.npages; {
 			e := a.nextUsed(p)
@@ -427,8 +462,11 @@ func (sh *shard) trim() error {
 			p = a.nextFree(e)
 		}
 	}
-	clear(sh.arenas[len(kept):])
-	sh.arenas = kept
+	n := len(sh.arenas)
+	for n > 0 && sh.arenas[n-1] == nil {
+		n--
+	}
+	sh.arenas = sh.arenas[:n]
 	sh.cursor = 0
 	return errors.Join(errs...)
 }
@@ -448,10 +486,12 @@ func (h *Heap) Close() error {
 		sh := &h.shards[i]
 		sh.reset()
 		for _, a := range sh.arenas {
-			errs = append(errs, h.releaseArena(a))
+			if a != nil {
+				errs = append(errs, h.releaseArena(a))
+			}
 		}
 		sh.arenas = nil
-		sh.spare = nil
+		sh.runs = runStore{}
 		for c := range sh.classes {
 			sh.classes[c].partial = nil
 		}
