@@ -213,10 +213,13 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 	rem := u - need
 	next := c + int(u<<h.shift)
 	var nv uint64
-	var kr int // class of the remainder
+	var kr, krHead int // class of the remainder and its list's head
 	if rem >= h.minU {
 		kr = h.cls.Down(rem)
-		if err := h.checkHead(kr); err != nil {
+		if krHead, err = h.checkHead(kr); err != nil {
+			return 0, 0, err
+		}
+		if krHead, err = h.afterUnlink(krHead, c, cn); err != nil {
 			return 0, 0, err
 		}
 	} else {
@@ -233,7 +236,7 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 	if rem >= h.minU {
 		r := c + int(need<<h.shift)
 		h.makeFree(r, rem)
-		h.insertFree(r, kr)
+		h.insertFree(r, kr, krHead)
 		h.chunks++
 		h.freeBytes += rem<<h.shift - hdrSize
 	} else {
@@ -385,28 +388,41 @@ func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 		start, total = p, total+pu
 		merges++
 	}
+	if nu != 0 && pu != 0 {
+		// Unlinking next first changes p's own links when the two are
+		// neighbours on one list.
+		if pn.next == next {
+			pn.next = nn.next
+		}
+		if pn.prev == next {
+			pn.prev = nn.prev
+		}
+	}
 	kt := h.cls.Down(total)
-	if err := h.checkHead(kt); err != nil {
+	ktHead, err := h.checkHead(kt)
+	if err != nil {
 		return err
+	}
+	if nu != 0 {
+		if ktHead, err = h.afterUnlink(ktHead, next, nn); err != nil {
+			return err
+		}
+	}
+	if pu != 0 {
+		if ktHead, err = h.afterUnlink(ktHead, p, pn); err != nil {
+			return err
+		}
 	}
 	if nu != 0 {
 		h.unlink(kn, nn)
 		h.tomb(next)
 	}
 	if pu != 0 {
-		// Unlinking next may have changed p's own links when the two were
-		// neighbours on one list.
-		if pn.next == next && nu != 0 {
-			pn.next = nn.next
-		}
-		if pn.prev == next && nu != 0 {
-			pn.prev = nn.prev
-		}
 		h.unlink(kp, pn)
 		h.tomb(c)
 	}
 	h.makeFree(start, total)
-	h.insertFree(start, kt)
+	h.insertFree(start, kt, ktHead)
 	if nu == 0 {
 		h.putHdr(next, nv|flagPrevFree)
 	}
@@ -530,8 +546,14 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 			}
 		}
 		kt := h.cls.Down(tu + nu)
-		if err := h.checkHead(kt); err != nil {
+		head, err := h.checkHead(kt)
+		if err != nil {
 			return 0, err
+		}
+		if nu != 0 {
+			if head, err = h.afterUnlink(head, next, nn); err != nil {
+				return 0, err
+			}
 		}
 		h.freeBytes += tu << h.shift
 		if nu != 0 {
@@ -543,7 +565,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 			h.freeBytes -= hdrSize
 		}
 		h.makeFree(tail, tu+nu)
-		h.insertFree(tail, kt)
+		h.insertFree(tail, kt, head)
 		h.allocBytes -= tu << h.shift
 		h.putHdr(c, keep|need<<unitShift)
 		return need, nil
@@ -558,10 +580,13 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	}
 	after := next + int(nu<<h.shift)
 	var av uint64
-	var kr int
+	var kr, head int
 	if rem >= h.minU {
 		kr = h.cls.Down(rem)
-		if err := h.checkHead(kr); err != nil {
+		if head, err = h.checkHead(kr); err != nil {
+			return 0, err
+		}
+		if head, err = h.afterUnlink(head, next, nn); err != nil {
 			return 0, err
 		}
 	} else {
@@ -579,7 +604,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	if rem >= h.minU {
 		r := c + int(need<<h.shift)
 		h.makeFree(r, rem)
-		h.insertFree(r, kr)
+		h.insertFree(r, kr, head)
 		h.freeBytes += rem<<h.shift - hdrSize
 	} else {
 		h.putHdr(after, av&^flagPrevFree)

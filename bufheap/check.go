@@ -125,12 +125,15 @@ func (h *Heap) verify(recount bool) error {
 			if got := h.cls.Down(unitsOf(v)); got != k {
 				return corruptAt(c, fmt.Sprintf("on the list of class %d, size class %d", k, got))
 			}
-			back, err := h.link(c + 16)
-			if err != nil {
-				return err
-			}
-			if back != prev {
-				return corruptAt(c, fmt.Sprintf("back link %#x, want %#x", back, prev))
+			// The first chunk's back link word is unspecified.
+			if prev != 0 {
+				back, err := h.link(c + 16)
+				if err != nil {
+					return err
+				}
+				if back != prev {
+					return corruptAt(c, fmt.Sprintf("back link %#x, want %#x", back, prev))
+				}
 			}
 			prev = c
 			if c, err = h.link(c + 8); err != nil {

@@ -143,20 +143,41 @@ func (h *Heap) setLink(pos, target int) {
 	le.PutUint64(h.buf[pos:], sealLink(pos, v))
 }
 
-// nbrs are a free chunk's list neighbours (0: none), as checkUnlink
-// validated them, so that unlink need not decode them again.
+// nbrs are a free chunk's list neighbours as checkUnlink validated them,
+// so that unlink need not decode them again: next is 0 at the end of the
+// list, prev is 0 when the chunk is the first of its list (whose own back
+// link word is then unspecified and never read).
 type nbrs struct{ next, prev int }
 
-// checkUnlink validates everything unlink(pos, k) will read or write: both
-// links of pos and the back links of its neighbours (or the list head).
+// checkUnlink validates everything unlink(pos, k) will read or write: the
+// next link of pos and, unless pos is the first of its list (the class
+// head names it), its back link, the previous chunk's forward link and the
+// next chunk's back link. Taking the first chunk of a list touches nothing
+// but pos and the head: its successor's back link is left as it is.
 func (h *Heap) checkUnlink(pos, k int) (nbrs, error) {
 	next, err := h.link(pos + 8)
 	if err != nil {
 		return nbrs{}, err
 	}
+	head, err := h.link(h.slot(k))
+	if err != nil {
+		return nbrs{}, err
+	}
+	if head == pos {
+		return nbrs{next, 0}, nil
+	}
 	prev, err := h.link(pos + 16)
 	if err != nil {
 		return nbrs{}, err
+	}
+	if prev == 0 {
+		return nbrs{}, corruptAt(pos, fmt.Sprintf("no back link, but class %d head is %#x", k, head))
+	}
+	if _, err := h.freeChunk(prev); err != nil {
+		return nbrs{}, err
+	}
+	if fwd, err := h.link(prev + 8); err != nil || fwd != pos {
+		return nbrs{}, corruptAt(prev, fmt.Sprintf("free list link %#x, want %#x", fwd, pos))
 	}
 	if next != 0 {
 		if _, err := h.freeChunk(next); err != nil {
@@ -166,29 +187,20 @@ func (h *Heap) checkUnlink(pos, k int) (nbrs, error) {
 			return nbrs{}, corruptAt(next, fmt.Sprintf("free list back link %#x, want %#x", back, pos))
 		}
 	}
-	if prev != 0 {
-		if _, err := h.freeChunk(prev); err != nil {
-			return nbrs{}, err
-		}
-		if fwd, err := h.link(prev + 8); err != nil || fwd != pos {
-			return nbrs{}, corruptAt(prev, fmt.Sprintf("free list link %#x, want %#x", fwd, pos))
-		}
-	} else if head, err := h.link(h.slot(k)); err != nil || head != pos {
-		return nbrs{}, corruptAt(pos, fmt.Sprintf("first of its list but class %d head is %#x", k, head))
-	}
 	return nbrs{next, prev}, nil
 }
 
 // unlink removes free chunk pos, whose neighbours checkUnlink(pos, k)
 // returned as n, from class k's list.
 func (h *Heap) unlink(k int, n nbrs) {
-	if n.next != 0 {
-		h.setLink(n.next+16, n.prev)
-	}
 	if n.prev != 0 {
 		h.setLink(n.prev+8, n.next)
+		if n.next != 0 {
+			h.setLink(n.next+16, n.prev)
+		}
 		return
 	}
+	// The successor becomes the first: its back link is no longer read.
 	h.setLink(h.slot(k), n.next)
 	if n.next == 0 {
 		h.clearBit(k)
@@ -196,32 +208,43 @@ func (h *Heap) unlink(k int, n nbrs) {
 }
 
 // checkHead validates the head of class k before insertFree writes its
-// back link.
-func (h *Heap) checkHead(k int) error {
+// back link, and returns it (0: empty list).
+func (h *Heap) checkHead(k int) (int, error) {
 	head, err := h.link(h.slot(k))
 	if err != nil || head == 0 {
-		return err
+		return 0, err
 	}
 	if _, err := h.freeChunk(head); err != nil {
-		return err
+		return 0, err
 	}
-	if back, err := h.link(head + 16); err != nil || back != 0 {
-		return corruptAt(head, "first of its list has a back link")
+	return head, nil
+}
+
+// afterUnlink returns the first chunk of a list whose first chunk is head
+// once pos, which checkUnlink validated as n, is unlinked from it. A new
+// first chunk is validated here: checkUnlink does not look at the
+// successor of a first chunk.
+func (h *Heap) afterUnlink(head, pos int, n nbrs) (int, error) {
+	if head != pos {
+		return head, nil
 	}
-	return nil
+	if n.next != 0 {
+		if _, err := h.freeChunk(n.next); err != nil {
+			return 0, err
+		}
+	}
+	return n.next, nil
 }
 
 // insertFree pushes free chunk pos onto the list of its class k, whose
-// head checkHead(k) validated.
-func (h *Heap) insertFree(pos int, k int) {
-	s := h.slot(k)
-	old := h.linkRaw(s)
+// head checkHead(k) returned as old. The back link of pos is not written:
+// the first chunk of a list has none.
+func (h *Heap) insertFree(pos, k, old int) {
 	h.setLink(pos+8, old)
-	h.setLink(pos+16, 0)
 	if old != 0 {
 		h.setLink(old+16, pos)
 	}
-	h.setLink(s, pos)
+	h.setLink(h.slot(k), pos)
 	h.setBit(k)
 }
 

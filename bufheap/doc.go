@@ -27,7 +27,9 @@
 //     under 16 KiB, 3 under 256 KiB, 4 above). Free chunk of u units: class
 //     Down(u).
 //   - list: the doubly linked LIFO list of the free chunks of one class; its
-//     head sits in the control block.
+//     head sits in the control block. The first chunk of a list has no back
+//     link (its prev word is unspecified and never read), so taking the
+//     first chunk touches neither its successor nor anything but the head.
 //   - bitmap: one bit per class (set: list not empty) in 64-bit words, and a
 //     top word with one bit per non-empty class word: O(1) search.
 //   - seal: the high bits of a word, a hash of the word's value and of its
@@ -44,7 +46,8 @@
 // The control block starts at buf[0]:
 //
 //	0   [8]byte  magic "memkitBH"
-//	8   u16      format version (1)
+//	8   u16      format version (2; version 1 kept a zero back link in
+//	             the first chunk of each list)
 //	10  u8       log2(Align): 3 or 4
 //	11  u8       sub: class bits (1..4)
 //	12  u32      classes: Down(len(buf) >> log2(Align)) + 1
@@ -73,7 +76,8 @@
 //	bits 3..42  size of the chunk in units, header included (40 bits)
 //	bits 43..63 seal: high 21 bits of ((value XOR h·K1)·K2)
 //
-// A link word (list heads; next at h+8 and prev at h+16 in a free chunk):
+// A link word (list heads; next at h+8 and prev at h+16 in a free chunk,
+// prev only when the chunk is not the first of its list):
 //
 //	bits 0..39  0 for none, else (target header offset − first)/unit + 1
 //	bits 40..63 seal: high 24 bits of ((value XOR p·K3)·K2), p the word's own offset
@@ -101,9 +105,9 @@
 //  4. Else, rather than fail, walk the rest of class d's list for a chunk
 //     that fits (the only search that is not O(1); it happens only when
 //     nothing larger exists at all).
-//  5. Validate what will change: the chunk's links and its list neighbours'
-//     back links, and either the head of the remainder's class or the next
-//     chunk's header. Then unlink; if the remainder is at least 32 bytes,
+//  5. Validate what will change: the chunk's next link; unless it is the
+//     first of its list, its back link and its list neighbours' links; and
+//     either the head of the remainder's class or the next chunk's header. Then unlink; if the remainder is at least 32 bytes,
 //     split it off as a free chunk on its class list, else clear the next
 //     chunk's prev-free bit; write the allocated header.
 //
@@ -125,7 +129,8 @@
 //  3. If our prev-free bit is set, read the footer before the header, find
 //     the previous chunk, check that its header equals the footer and that
 //     it is free, and validate its links.
-//  4. Validate the head of the merged chunk's class.
+//  4. Validate the head of the merged chunk's class (and, when unlinking a
+//     neighbour makes its successor the head, that successor's header).
 //  5. Only now change anything: unlink the free neighbours, tombstone the
 //     absorbed headers, write the merged header and footer, push it on its
 //     list, set the next chunk's prev-free bit.

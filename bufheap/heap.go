@@ -126,7 +126,7 @@ func (h *Heap) format() {
 	units := uint64(h.g.end-h.g.first) >> h.shift
 	h.putHdr(h.g.end, flagAlloc|flagPrevFree)
 	h.makeFree(h.g.first, units)
-	h.insertFree(h.g.first, h.cls.Down(units))
+	h.insertFree(h.g.first, h.cls.Down(units), 0)
 	h.allocBytes, h.allocChunks, h.peak = 0, 0, 0
 	h.chunks = 1
 	h.freeBytes = units<<h.shift - hdrSize

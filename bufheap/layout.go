@@ -16,7 +16,7 @@ var le = binary.LittleEndian
 // Image constants. Every multi-byte field of the image is little-endian.
 const (
 	magic   = "memkitBH" // bytes 0..8 of every image
-	version = 1
+	version = 2          // 2: the first chunk of a list has no back link
 
 	hdrSize = 8 // bytes of header in front of every payload
 
