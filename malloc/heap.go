@@ -159,10 +159,11 @@ func cmp0(v, def int) int {
 	return v
 }
 
-// pickShard returns a locked shard for an allocation: the calling
-// goroutine's usual shard (chosen by a hash of its stack address, so one
-// goroutine keeps to one shard and its caches) if it is free, else the
-// first free one after it, else it waits for the usual one.
+// pickShard returns a locked shard for an allocation: the shard of the P
+// the goroutine runs on (so goroutines running at the same time use
+// distinct shards, and a goroutine keeps to one shard and its caches while
+// it stays on its P) if it is free, else the first free one after it, else
+// it waits for its own.
 func (h *Heap) pickShard() *shard {
 	if !h.concurrent {
 		return &h.shards[0]
@@ -172,7 +173,7 @@ func (h *Heap) pickShard() *shard {
 
 // pickShardSlow is pickShard for a Concurrent heap.
 func (h *Heap) pickShardSlow() *shard {
-	i := (stackHint() * 0x9e3779b1) >> 16
+	i := procID()
 	for j := range uint32(len(h.shards)) {
 		sh := &h.shards[(i+j)&h.shardMask]
 		if sh.mu.TryLock() {

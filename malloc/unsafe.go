@@ -1,4 +1,5 @@
-// The package's only unsafe code: reading the address of a slice's first byte.
+// The package's only unsafe code: reading the address of a slice's first
+// byte, and asking the runtime which P a goroutine runs on.
 //
 // Why it is safe: addrOf converts a pointer to an integer and never converts
 // an integer back to a pointer. The integer is used only as a key (to find
@@ -15,12 +16,24 @@ import "unsafe"
 // addrOf returns the address of b's first element (0 for a nil slice).
 func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
 
-// stackHint returns a number that is the same for calls from one goroutine
-// (the address of a local variable, at 8 KiB granularity: goroutine stacks
-// are distinct memory) and usually differs between goroutines. It is only
-// a hint for choosing a shard; a wrong guess costs speed, never safety. The
-// local does not escape: only its address, as an integer, leaves.
-func stackHint() uint32 {
-	var x byte
-	return uint32(uintptr(unsafe.Pointer(&x)) >> 13)
+// procPin and procUnpin are the runtime's own (linked by name, as
+// sync.Pool's are): procPin returns the id of the P (the scheduler's
+// processor slot) the goroutine runs on and keeps it there until
+// procUnpin. Linking them reads no memory of ours and writes none.
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
+
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// procID returns the id of the P the calling goroutine runs on. Goroutines
+// running at the same moment are on distinct Ps, so they get distinct
+// shards (a hint taken from stack addresses only managed that by chance).
+// It is a hint, never a key: a goroutine moved to another P right after
+// reading it merely uses that P's shard for one call.
+func procID() uint32 {
+	p := procPin()
+	procUnpin()
+	return uint32(p)
 }
