@@ -147,8 +147,8 @@ func (a *Allocator) checkLists(freeN int) error {
 	listed := 0
 	for c := range a.heads {
 		h := a.heads[c]
-		if (h != 0) != a.bitmap.Has(classes, c) {
-			return fmt.Errorf("offset: check: class %d head %d but bitmap bit %v: %w", c, h, a.bitmap.Has(classes, c), memkit.ErrCorrupt)
+		if (h != 0) != a.bitmap.has(c) {
+			return fmt.Errorf("offset: check: class %d head %d but bitmap bit %v: %w", c, h, a.bitmap.has(c), memkit.ErrCorrupt)
 		}
 		var prev uint32
 		for i := h; i != 0; i = a.nodes[i].b {

@@ -22,6 +22,62 @@ func classDown(u uint64) int {
 	return int(sh<<subBits) + int(u>>sh)
 }
 
+// classBits is the set of non-empty classes: internal/sizeclass's
+// two-level Bitmap with the class grid's constant (subBits) folded in, so
+// that each operation is a few instructions with no loads of the grid
+// (TestClassBits compares the two). Group word g holds classes
+// g<<subBits to g<<subBits + 31; bit g of top says group g is non-empty.
+// 64 groups cover every class of a 1<<62-byte space at alignment 1.
+type classBits struct {
+	top   uint64
+	group [64]uint64
+}
+
+func (m *classBits) set(c int) {
+	g := uint(c) >> subBits & 63
+	m.group[g] |= 1 << (uint(c) & (1<<subBits - 1))
+	m.top |= 1 << g
+}
+
+func (m *classBits) clear(c int) {
+	g := uint(c) >> subBits & 63
+	w := m.group[g] &^ (1 << (uint(c) & (1<<subBits - 1)))
+	m.group[g] = w
+	if w == 0 {
+		m.top &^= 1 << g
+	}
+}
+
+func (m *classBits) has(c int) bool {
+	return m.group[uint(c)>>subBits&63]&(1<<(uint(c)&(1<<subBits-1))) != 0
+}
+
+// next returns the smallest non-empty class ≥ from, or ok false.
+func (m *classBits) next(from int) (c int, ok bool) {
+	g := uint(from) >> subBits
+	if g >= 64 {
+		return 0, false
+	}
+	if w := m.group[g] >> (uint(from) & (1<<subBits - 1)); w != 0 {
+		return from + bits.TrailingZeros64(w), true
+	}
+	t := m.top &^ (2<<g - 1) // groups above g (2<<63 is 0: none)
+	if t == 0 {
+		return 0, false
+	}
+	g = uint(bits.TrailingZeros64(t))
+	return int(g<<subBits) + bits.TrailingZeros64(m.group[g]), true
+}
+
+// last returns the largest non-empty class, or ok false.
+func (m *classBits) last() (c int, ok bool) {
+	if m.top == 0 {
+		return 0, false
+	}
+	g := uint(63 - bits.LeadingZeros64(m.top))
+	return int(g<<subBits) + 63 - bits.LeadingZeros64(m.group[g]), true
+}
+
 // listPush files free block i (of size bytes) at the head of its class's
 // list. Last in, first out: a block just freed is the first reused, which
 // keeps the working set of a churning program small.
@@ -30,8 +86,8 @@ func (a *Allocator) listPush(i uint32, size uint64) {
 	h := a.heads[c]
 	n := &a.nodes[i]
 	n.a, n.b = 0, h
-	a.nodes[h].a = i         // h == 0: a harmless write to the sentinel
-	a.bitmap.Set(classes, c) // idempotent: cheaper than a branch
+	a.nodes[h].a = i // h == 0: a harmless write to the sentinel
+	a.bitmap.set(c)  // idempotent: cheaper than a branch
 	a.heads[c] = i
 }
 
@@ -46,7 +102,7 @@ func (a *Allocator) listRemove(i uint32, size uint64) {
 		c := a.class(size)
 		a.heads[c] = q
 		if q == 0 {
-			a.bitmap.Clear(classes, c)
+			a.bitmap.clear(c)
 		}
 	}
 	if q != 0 {
@@ -74,7 +130,7 @@ func (a *Allocator) goodFit(s uint64) uint32 {
 		return h
 	}
 	if up, ok := classes.Up(u); ok {
-		if c2, ok := a.bitmap.Next(classes, up); ok {
+		if c2, ok := a.bitmap.next(up); ok {
 			return a.heads[c2]
 		}
 	}
@@ -117,7 +173,7 @@ func (a *Allocator) goodFitAligned(s, align uint64) uint32 {
 	hi := classes.Down((s + align) >> a.shift)
 	budget := fallbackScan
 	for c := lo; c <= hi && budget > 0; c++ {
-		next, ok := a.bitmap.Next(classes, c)
+		next, ok := a.bitmap.next(c)
 		if !ok || next > hi {
 			return 0
 		}

@@ -150,9 +150,9 @@ type Allocator struct {
 	nodes []node // node table; nodes[0] is the sentinel (see node)
 
 	// GoodFit
-	heads  []uint32         // heads[c]: first free block of class c; one entry per class up to the whole space's
-	bitmap sizeclass.Bitmap // classes with a non-empty list
-	index  index            // every block by offset
+	heads  []uint32  // heads[c]: first free block of class c; one entry per class up to the whole space's
+	bitmap classBits // classes with a non-empty list
+	index  index     // every block by offset
 
 	// FirstFit
 	root  uint32          // treap root
@@ -275,7 +275,7 @@ func (a *Allocator) reset() {
 	a.root = 0
 	if a.policy == GoodFit {
 		clear(a.heads)
-		a.bitmap.Reset()
+		a.bitmap = classBits{}
 		a.index.clear()
 	}
 	i := a.newNodeFor(0)
@@ -393,7 +393,7 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 			return Offset(a.takeHead(h, c, start, end, s)), nil
 		}
 	}
-	if c2, ok := a.bitmap.Next(classes, classUp(u)); ok {
+	if c2, ok := a.bitmap.next(classUp(u)); ok {
 		h := a.heads[c2]
 		start, end := a.bounds(h)
 		return Offset(a.takeHead(h, c2, start, end, s)), nil
@@ -426,12 +426,11 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	}
 	nodes := a.nodes // after newNode, which may grow the table
 	n := &nodes[h]
-	if b := n.b; b != 0 {
-		nodes[b].a = 0
-		a.heads[c] = b
-	} else {
-		a.heads[c] = 0
-		a.bitmap.Clear(classes, c)
+	b := n.b
+	nodes[b].a = 0 // b == 0: a harmless write to the sentinel
+	a.heads[c] = b
+	if b == 0 {
+		a.bitmap.clear(c)
 	}
 	n.a, n.b = 0, 0
 	n.off = start
@@ -791,7 +790,7 @@ func (a *Allocator) largestFree() uint64 {
 	if a.policy == FirstFit {
 		return a.maxf[a.root]
 	}
-	c, ok := a.bitmap.Last(classes)
+	c, ok := a.bitmap.last()
 	if !ok {
 		return 0
 	}

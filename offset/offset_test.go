@@ -5,10 +5,12 @@ package offset
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/memkit/memkit"
 	"github.com/memkit/memkit/internal/alloctest"
+	"github.com/memkit/memkit/internal/sizeclass"
 )
 
 // target adapts an Allocator to alloctest.Target.
@@ -132,6 +134,49 @@ func TestClassDown(t *testing.T) {
 					t.Fatalf("classUp(%d) = %d, want %d", u, classUp(u), got)
 				}
 			}
+		}
+	}
+}
+
+// TestClassBits checks the constant-folded class set against
+// internal/sizeclass's Bitmap under a seeded random stream of sets and
+// clears, comparing every query after every change.
+func TestClassBits(t *testing.T) {
+	const seed = 7
+	t.Logf("seed %d", seed)
+	r := rand.New(rand.NewPCG(seed, seed))
+	var got classBits
+	var want sizeclass.Bitmap
+	n := classes.Count()
+	if n > 64<<subBits {
+		t.Fatalf("%d classes, classBits holds %d", n, 64<<subBits)
+	}
+	for step := 0; step < 4000; step++ {
+		// Cluster the classes touched so groups fill and empty.
+		c := r.IntN(n)
+		if step%3 == 0 {
+			c = r.IntN(96)
+		}
+		if r.IntN(2) == 0 {
+			got.set(c)
+			want.Set(classes, c)
+		} else {
+			got.clear(c)
+			want.Clear(classes, c)
+		}
+		from := r.IntN(n + 40)
+		gc, gok := got.next(from)
+		wc, wok := want.Next(classes, from)
+		if gc != wc || gok != wok {
+			t.Fatalf("step %d: next(%d) = %d, %v, want %d, %v", step, from, gc, gok, wc, wok)
+		}
+		gc, gok = got.last()
+		wc, wok = want.Last(classes)
+		if gc != wc || gok != wok {
+			t.Fatalf("step %d: last() = %d, %v, want %d, %v", step, gc, gok, wc, wok)
+		}
+		if k := r.IntN(n); got.has(k) != want.Has(classes, k) {
+			t.Fatalf("step %d: has(%d) = %v, want %v", step, k, got.has(k), want.Has(classes, k))
 		}
 	}
 }
