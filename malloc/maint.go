@@ -139,7 +139,7 @@ func (sh *shard) check(mapped *int64) error {
 	}
 	unused := map[uint32]bool{}
 	for _, ri := range sh.runs.free {
-		if ri == 0 || ri >= sh.runs.n || unused[ri] {
+		if ri == 0 || ri >= sh.runs.made() || unused[ri] {
 			return corrupt("run record %d on the unused list twice or out of range", ri)
 		}
 		unused[ri] = true
@@ -163,7 +163,7 @@ func (sh *shard) check(mapped *int64) error {
 				p++
 				continue
 			}
-			if ri >= sh.runs.n || unused[ri] {
+			if ri >= sh.runs.made() || unused[ri] {
 				return corrupt("arena %#x page %d: run record %d is not in use", a.base, p, ri)
 			}
 			r := sh.runs.at(ri)
@@ -224,8 +224,8 @@ func (sh *shard) check(mapped *int64) error {
 			}
 		}
 	}
-	if len(runs)+len(unused)+1 != int(sh.runs.n) && sh.runs.n > 0 {
-		return corrupt("%d runs in arenas and %d unused records, %d records made", len(runs), len(unused), sh.runs.n-1)
+	if n := sh.runs.made(); n > 0 && len(runs)+len(unused)+1 != int(n) {
+		return corrupt("%d runs in arenas and %d unused records, %d records made", len(runs), len(unused), n-1)
 	}
 	if fitFree != len(freeRefs) || fitFree != sh.fit.nfree {
 		return corrupt("%d free fit blocks in runs, %d in the lists, counter says %d", fitFree, len(freeRefs), sh.fit.nfree)

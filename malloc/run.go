@@ -22,9 +22,9 @@ import "math/bits"
 //   - slots at or above bump have never been handed out since the run was
 //     made; they read as zero when fresh is set.
 //
-// The record is 64 bytes and chunks are 64-byte aligned (Go's allocations
-// of 4 KiB and more are), so the whole free path reads and writes one
-// cache line of metadata per block: the bitmap and the counters together.
+// The record is 64 bytes on a 64-byte boundary (see runStore), so the
+// free path reads and writes one cache line of run metadata per block:
+// the bitmap and the counters together.
 type run struct {
 	live   [maxSlots / 64]uint64 // slab: one bit per slot, set = live (or past nslots)
 	start  uint32                // arena offset of the first slot (the run's first page)
@@ -42,29 +42,20 @@ type run struct {
 // mediumClass is run.class of a medium run.
 const mediumClass = -1
 
-// Records live in chunks of doubling size: chunk k holds 64<<k records, so
-// a small heap pays for 64 records (4 KiB) and a huge one wastes at most
-// half of its last chunk. Record i is at position i+64 of the sequence of
-// chunks: chunk bits.Len32(i+64)-7, offset i+64 without its top bit.
-const (
-	runChunkBits = 6
-	maxRunChunks = 32 - runChunkBits
-)
-
-// runStore holds a shard's run records.
+// runStore holds a shard's run records in one slice of plain values, so
+// record i is one indexed load away. It grows by append, which moves the
+// records: a *run obtained from at is valid only until the next alloc
+// (callers re-fetch after making a run). Go allocates slices of 1 KiB and
+// more on 64-byte boundaries (its size classes from 1 KiB up are multiples
+// of 64 and spans are page-aligned), and the store starts at 64 records,
+// so every record sits on one cache line.
 type runStore struct {
-	chunks [maxRunChunks][]run
-	free   []uint32 // indexes of unused records
-	n      uint32   // records handed out so far, index 0 included (never used)
+	recs []run     // record i is recs[i]; recs[0] is never used
+	free []uint32 // indexes of unused records
 }
 
-// at returns record i. The pointer stays valid while the shard lives:
-// chunks never move.
-func (s *runStore) at(i uint32) *run {
-	p := i + 1<<runChunkBits
-	k := bits.Len32(p) - 1
-	return &s.chunks[k-runChunkBits][p&^(1<<k)]
-}
+// at returns record i.
+func (s *runStore) at(i uint32) *run { return &s.recs[i] }
 
 // alloc returns the index of an unused record, its fields left as they were.
 func (s *runStore) alloc() uint32 {
@@ -73,30 +64,21 @@ func (s *runStore) alloc() uint32 {
 		s.free = s.free[:n-1]
 		return i
 	}
-	if s.n == 0 {
-		s.n = 1 // index 0 is never used
+	if len(s.recs) == 0 {
+		s.recs = make([]run, 1, 64) // index 0 is never used
 	}
-	i := s.n
-	p := i + 1<<runChunkBits
-	k := bits.Len32(p) - 1 - runChunkBits
-	if s.chunks[k] == nil {
-		s.chunks[k] = make([]run, 1<<(k+runChunkBits))
-	}
-	s.n++
-	return i
+	s.recs = append(s.recs, run{})
+	return uint32(len(s.recs) - 1)
 }
 
 // release makes record i unused.
 func (s *runStore) release(i uint32) { s.free = append(s.free, i) }
 
+// made returns the number of records made, index 0 included.
+func (s *runStore) made() uint32 { return uint32(len(s.recs)) }
+
 // bytes returns the Go memory the store holds.
-func (s *runStore) bytes() int64 {
-	var n int64
-	for _, c := range s.chunks {
-		n += int64(len(c)) * 64
-	}
-	return n + 4*int64(cap(s.free))
-}
+func (s *runStore) bytes() int64 { return 64*int64(cap(s.recs)) + 4*int64(cap(s.free)) }
 
 // slotOf returns the index of the slot at arena offset off of slab run r
 // and whether off is exactly a slot's start.

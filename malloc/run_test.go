@@ -62,22 +62,27 @@ func TestRunBitmap(t *testing.T) {
 	}
 }
 
-// TestRunStore checks that record indexes map to distinct records across
-// chunk boundaries, that index 0 is never handed out and that released
-// records are reused.
+// TestRunStore checks that record indexes are distinct, that index 0 is
+// never handed out, that released records are reused and that records
+// keep their contents and their 64-byte alignment as the store grows.
 func TestRunStore(t *testing.T) {
 	var s runStore
-	seen := map[*run]uint32{}
-	for range 1000 {
+	seen := map[uint32]bool{}
+	for k := range 1000 {
 		i := s.alloc()
-		if i == 0 {
-			t.Fatal("alloc handed out index 0")
+		if i == 0 || seen[i] {
+			t.Fatalf("alloc %d: got index %d (0 or a duplicate)", k, i)
 		}
-		r := s.at(i)
-		if j, dup := seen[r]; dup {
-			t.Fatalf("indexes %d and %d share a record", j, i)
+		seen[i] = true
+		s.at(i).start = i
+	}
+	for i := range seen {
+		if got := s.at(i).start; got != i {
+			t.Fatalf("record %d: got start %d after growth, want %d", i, got, i)
 		}
-		seen[r] = i
+	}
+	if off := addrOfRun(s.at(1)) % 64; off != 0 {
+		t.Fatalf("records %d bytes past a 64-byte boundary, want 0", off)
 	}
 	s.release(500)
 	if got := s.alloc(); got != 500 {
