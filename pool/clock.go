@@ -15,16 +15,10 @@ var epoch = time.Now()
 // monoNow returns monotonic nanoseconds since epoch.
 func monoNow() int64 { return int64(time.Since(epoch)) }
 
-// now returns the current reading of the operation clock, in ticks: the
-// CPU's invariant time-stamp counter where tsc.go provides one (amd64, not
-// purego, CPU advertising an invariant TSC), monotonic nanoseconds
-// otherwise.
-func now() int64 {
-	if useTSC {
-		return int64(rdtsc())
-	}
-	return monoNow()
-}
+// The operation clock, now, is defined per architecture (tsc_amd64.go,
+// tsc_other.go): the CPU's invariant time-stamp counter where available
+// (amd64, not purego, CPU advertising an invariant TSC), monotonic
+// nanoseconds otherwise. Its unit is the tick.
 
 // rate is ticks per nanosecond, measured once against the monotonic clock
 // (see tickRate).
@@ -37,7 +31,7 @@ var (
 
 func startTicks() int64 {
 	if useTSC {
-		return int64(rdtsc())
+		return now()
 	}
 	return 0
 }
@@ -55,7 +49,7 @@ func tickRate() float64 {
 		if d := time.Duration(monoNow() - mono0); d < span {
 			time.Sleep(span - d)
 		}
-		t, m := int64(rdtsc()), monoNow()
+		t, m := now(), monoNow()
 		rate = float64(t-tsc0) / float64(m-mono0)
 	})
 	return rate

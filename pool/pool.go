@@ -17,24 +17,24 @@ type shardRec [shardWords]uint64
 // class is the Go-side, immutable description of one class; every mutable
 // word it points at lives in the caller's buffer.
 type class struct {
-	start  uintptr    // offset of block 0 in Pool.mem
-	span   uintptr    // count × stride
-	size   int        // block size, the cap of returned slices
-	stride int        // distance between blocks
-	count  int        // blocks
-	shift  uint       // log2(stride) when pow2
-	pow2   bool       // stride is a power of two
-	m      uint64     // ⌊(2^64-1)/stride⌋+1, for exact division when !pow2
-	index  int        // class number
-	next   []uint32   // next[i]: the block after i on its free list (in buf)
-	used   []uint64   // usage bitmap, bit of block i (see bit) set: allocated (in buf)
-	rshift uint       // log2 of blocks per shard range (32 when sequential)
-	rmask  uint32     // blocks per shard range - 1
-	wpad   uint32     // bitmap words per shard range (0 when sequential)
-	ranges int        // shard ranges: nshards
-	shards []shardRec // free lists and counters (in buf)
-	rec    []uint64   // class words: in-use count and peak (in buf)
-	oom    error      // the ErrOutOfMemory error of this class, made by New
+	start  uintptr             // offset of block 0 in Pool.mem
+	span   uintptr             // count × stride
+	size   int                 // block size, the cap of returned slices
+	stride int                 // distance between blocks
+	count  int                 // blocks
+	shift  uint                // log2(stride) when pow2
+	pow2   bool                // stride is a power of two
+	m      uint64              // ⌊(2^64-1)/stride⌋+1, for exact division when !pow2
+	index  int                 // class number
+	next   []uint32            // next[i]: the block after i on its free list (in buf)
+	used   []uint64            // usage bitmap, bit of block i (see bit) set: allocated (in buf)
+	rshift uint                // log2 of blocks per shard range (32 when sequential)
+	rmask  uint32              // blocks per shard range - 1
+	wpad   uint32              // bitmap words per shard range (0 when sequential)
+	ranges int                 // shard ranges: nshards
+	shards []shardRec          // free lists and counters (in buf)
+	rec    *[classWords]uint64 // class words: in-use count and peak (in buf)
+	oom    error               // the ErrOutOfMemory error of this class, made by New
 }
 
 // Pool hands out fixed-size blocks from the classes of its Config, all
@@ -56,7 +56,7 @@ type Pool struct {
 	conc      bool
 	plain     bool // !stats && !conc: Alloc and Free take their inline paths
 	hooks     atomic.Pointer[Hooks]
-	rec       []uint64 // pool words: bytes in use and peak (in buf)
+	rec       *[poolWords]uint64 // pool words: bytes in use and peak (in buf)
 
 	// Cold.
 	starts [MaxClasses]uintptr // block-area offsets, ascending, padded with ^0
@@ -92,7 +92,7 @@ func New(buf []byte, cfg Config) (*Pool, error) {
 		stats:     cfg.Stats,
 		conc:      cfg.Concurrent,
 		plain:     !cfg.Stats && !cfg.Concurrent,
-		rec:       words(mem, 0, poolWords),
+		rec:       (*[poolWords]uint64)(words(mem, 0, poolWords)),
 		cls:       make([]class, len(l.classes)),
 	}
 	p.cfg = cfg
@@ -112,7 +112,7 @@ func New(buf []byte, cfg Config) (*Pool, error) {
 			pow2:   cl.stride&(cl.stride-1) == 0,
 			shift:  uint(bits.TrailingZeros(uint(cl.stride))),
 			index:  i,
-			rec:    words(mem, cl.rec, classWords),
+			rec:    (*[classWords]uint64)(words(mem, cl.rec, classWords)),
 			shards: shardRecs(mem, cl.rec+classWords*8, l.nshards),
 			next:   u32s(mem, cl.next, cl.count),
 			used:   words(mem, cl.used, cl.words),
@@ -187,21 +187,23 @@ func (p *Pool) Alloc(n int) ([]byte, error) {
 	c := p.classOf(n)
 	var off int
 	if p.plain {
-		// The sequential, Stats-off path, written out: pop the head of the
-		// class's list, set the block's usage bit (sequential bitmaps are
-		// in index order: word i/64, bit i%64).
-		s := &c.shards[0]
-		i := uint32(s[wHead])
-		if i == nilIndex {
-			s[wFailed]++
+		i, ok := c.popSeq()
+		if !ok {
 			return nil, c.oom
 		}
-		s[wHead] = uint64(c.next[i])
-		c.used[i>>6] |= 1 << (i & 63)
+		off = int(c.start) + int(i)*c.stride
+	} else if !p.conc {
+		// Sequential with Stats: the same pop between two clock reads.
+		t0 := now()
+		i, ok := c.popSeq()
+		if !ok {
+			return nil, c.oom
+		}
+		p.countAllocSeq(c, &c.shards[0], now()-t0)
 		off = int(c.start) + int(i)*c.stride
 	} else {
 		var err error
-		if off, err = p.alloc(c); err != nil {
+		if off, err = p.alloc(c, p.start()); err != nil {
 			return nil, err
 		}
 	}
@@ -218,7 +220,7 @@ func (p *Pool) Calloc(n int) ([]byte, error) {
 		return nil, p.sizeError(n)
 	}
 	c := p.classOf(n)
-	off, err := p.alloc(c)
+	off, err := p.alloc(c, p.start())
 	if err != nil {
 		return nil, err
 	}
@@ -230,13 +232,19 @@ func (p *Pool) Calloc(n int) ([]byte, error) {
 	return b, nil
 }
 
-// alloc takes a block of c off a free list, marks it used and returns its
-// offset in mem. It is the whole allocation path except the hook.
-func (p *Pool) alloc(c *class) (int, error) {
-	var t0 int64
+// start returns the operation clock's reading with Stats on, 0 without:
+// the t0 that alloc and free take.
+func (p *Pool) start() int64 {
 	if p.stats {
-		t0 = now()
+		return now()
 	}
+	return 0
+}
+
+// alloc takes a block of c off a free list, marks it used and returns its
+// offset in mem. It is the whole allocation path except the hook; t0 is
+// the operation's start on the clock (Stats).
+func (p *Pool) alloc(c *class, t0 int64) (int, error) {
 	var i uint32
 	var s *shardRec
 	if !p.conc {
@@ -324,10 +332,10 @@ func (p *Pool) Free(b []byte) error {
 		hint = int(p.lut[(h+p.alignMask)>>p.shift])
 	}
 	off := offsetOf(p.mem, b)
+	var t0 int64
 	if p.plain {
-		// The sequential, Stats-off path for the common case (the hint is
-		// right, the stride a power of two, the block in use), written
-		// out; anything else, errors included, takes the general path.
+		// The sequential, Stats-off path: freeSeq written out, because
+		// the compiler does not inline it and this path has no call.
 		c := &p.cls[hint]
 		if rel := off - c.start; rel < c.span && c.pow2 && rel&(uintptr(c.stride)-1) == 0 {
 			i := uint32(rel >> c.shift)
@@ -343,8 +351,55 @@ func (p *Pool) Free(b []byte) error {
 				return nil
 			}
 		}
+	} else if p.stats {
+		t0 = now()
+		if !p.conc {
+			if c := p.freeSeq(off, hint); c != nil {
+				p.countFreeSeq(c, now()-t0)
+				if h := p.hooks.Load(); h != nil && h.OnFree != nil {
+					h.OnFree(Event{Class: c.index, Size: c.size, Addr: addrIn(p.mem, int(off))})
+				}
+				return nil
+			}
+		}
 	}
-	return p.free(off, hint)
+	return p.free(off, hint, t0)
+}
+
+// popSeq pops the head of a sequential class's free list and sets its
+// usage bit (sequential bitmaps are in index order: word i/64, bit i%64).
+// An empty list counts a failure and returns false.
+func (c *class) popSeq() (uint32, bool) {
+	s := &c.shards[0]
+	i := uint32(s[wHead])
+	if i == nilIndex {
+		s[wFailed]++
+		return 0, false
+	}
+	s[wHead] = uint64(c.next[i])
+	c.used[i>>6] |= 1 << (i & 63)
+	return i, true
+}
+
+// freeSeq is the sequential free for the common case: off starts a block
+// of class hint, whose stride is a power of two, and the block is in use.
+// It clears the usage bit, pushes the block and returns the class. In any
+// other case (errors included) it changes nothing and returns nil, and
+// the caller takes the general path, free.
+func (p *Pool) freeSeq(off uintptr, hint int) *class {
+	c := &p.cls[hint]
+	if rel := off - c.start; rel < c.span && c.pow2 && rel&(uintptr(c.stride)-1) == 0 {
+		i := uint32(rel >> c.shift)
+		w, m := i>>6, uint64(1)<<(i&63)
+		if u := c.used[w]; u&m != 0 {
+			c.used[w] = u &^ m
+			s := &c.shards[0]
+			c.next[i] = uint32(s[wHead])
+			s[wHead] = uint64(i)
+			return c
+		}
+	}
+	return nil
 }
 
 // locate turns an offset into (class, block index), checking that it is
@@ -409,12 +464,9 @@ func (p *Pool) freeError(off uintptr, why string, sentinel error) error {
 }
 
 // free is the whole free path after the hint: locate, check and clear the
-// usage bit, push, count, call the hook.
-func (p *Pool) free(off uintptr, hint int) error {
-	var t0 int64
-	if p.stats {
-		t0 = now()
-	}
+// usage bit, push, count, call the hook. t0 is the operation's start on
+// the clock (Stats).
+func (p *Pool) free(off uintptr, hint int, t0 int64) error {
 	c, i, err := p.locate(off, hint)
 	if err != nil {
 		return err

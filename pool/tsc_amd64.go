@@ -4,10 +4,14 @@
 
 package pool
 
-// rdtsc reads the time-stamp counter (RDTSC, not serializing: the read may
-// move a few instructions earlier or later, which is below the clock's
-// own cost and does not bias worst cases).
-func rdtsc() uint64
+// now returns the current reading of the operation clock, in ticks: the
+// time-stamp counter (RDTSC) when useTSC is set, monoNow otherwise. It is
+// written in assembly so that a read costs one call and the instruction:
+// a Go wrapper around an assembly RDTSC cannot be inlined (two calls), and
+// Stats reads the clock four times per alloc+free pair. RDTSC is not
+// serializing: the read may move a few instructions earlier or later,
+// which is below the clock's own cost and does not bias worst cases.
+func now() int64
 
 // cpuid returns EAX and EDX of CPUID leaf (sub-leaf 0).
 func cpuid(leaf uint32) (eax, edx uint32)
@@ -15,7 +19,8 @@ func cpuid(leaf uint32) (eax, edx uint32)
 // useTSC is set when CPUID reports an invariant TSC (leaf 0x80000007, EDX
 // bit 8): it ticks at a constant rate in every P-state and C-state and is
 // synchronized across cores, so differences taken on different cores
-// (a goroutine migrating mid-operation) stay meaningful.
+// (a goroutine migrating mid-operation) stay meaningful. It is a bool that
+// the assembly of now tests (CMPB).
 var useTSC = invariantTSC()
 
 func invariantTSC() bool {

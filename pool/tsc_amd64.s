@@ -1,16 +1,23 @@
-// The time-stamp counter and the CPUID leaf that says whether it is invariant.
+// The operation clock's read and the CPUID leaf that says whether the TSC is invariant.
 
 //go:build !purego
 
 #include "textflag.h"
 
-// func rdtsc() uint64
-TEXT ·rdtsc(SB),NOSPLIT,$0-8
+// func now() int64
+//
+// One call, no Go frame: RDTSC when useTSC is set, otherwise a tail jump
+// to monoNow, which returns its result in this frame's result slot.
+TEXT ·now(SB),NOSPLIT,$0-8
+	CMPB	·useTSC(SB), $0
+	JEQ	mono
 	RDTSC
 	SHLQ	$32, DX
 	ORQ	DX, AX
 	MOVQ	AX, ret+0(FP)
 	RET
+mono:
+	JMP	·monoNow(SB)
 
 // func cpuid(leaf uint32) (eax, edx uint32)
 TEXT ·cpuid(SB),NOSPLIT,$0-16

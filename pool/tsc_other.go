@@ -6,4 +6,6 @@ package pool
 
 const useTSC = false
 
-func rdtsc() uint64 { return 0 }
+// now returns the current reading of the operation clock: monotonic
+// nanoseconds since the package was initialized.
+func now() int64 { return monoNow() }

@@ -77,7 +77,7 @@ func NewOf[T any](p *Pool) (*T, error) {
 			size, align, p.maxSize, p.lay.align, memkit.ErrInvalidSize)
 	}
 	c := p.classOf(size)
-	off, err := p.alloc(c)
+	off, err := p.alloc(c, p.start())
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func NewArray[T any](p *Pool, n int) ([]T, error) {
 	}
 	bytes := n * size
 	c := p.classOf(bytes)
-	off, err := p.alloc(c)
+	off, err := p.alloc(c, p.start())
 	if err != nil {
 		return nil, err
 	}
@@ -114,19 +114,21 @@ func NewArray[T any](p *Pool, n int) ([]T, error) {
 
 // FreeOf is like Free for a pointer returned by NewOf.
 func FreeOf[T any](p *Pool, x *T) error {
+	t0 := p.start()
 	hint := 0
 	if size, _ := sizeOf[T](); uint(size-1) < uint(p.maxSize) {
 		hint = int(p.lut[(size+p.alignMask)>>p.shift])
 	}
-	return p.free(typedOffset(p.mem, x), hint)
+	return p.free(typedOffset(p.mem, x), hint, t0)
 }
 
 // FreeArray is like Free for a slice returned by NewArray (or a re-slice
 // of it that starts at the same element).
 func FreeArray[T any](p *Pool, s []T) error {
+	t0 := p.start()
 	hint := 0
 	if size, _ := sizeOf[T](); size > 0 && cap(s) <= p.maxSize/size && cap(s) > 0 {
 		hint = int(p.lut[(cap(s)*size+p.alignMask)>>p.shift])
 	}
-	return p.free(typedSliceOffset(p.mem, s), hint)
+	return p.free(typedSliceOffset(p.mem, s), hint, t0)
 }
