@@ -146,17 +146,23 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 	d := h.cls.Down(need)
 	// 1. The head of the request's own class, when it fits: the best fit
 	// cheaply at hand, and how an exactly sized freed chunk is found again.
-	head, err := h.link(h.slot(d))
-	if err != nil {
-		return 0, 0, err
-	}
-	if head != 0 {
-		v, err := h.freeChunk(head)
-		if err != nil {
+	head, ok := h.linkFast(h.slot(d))
+	if !ok {
+		var err error
+		if head, err = h.linkSlow(h.slot(d)); err != nil {
 			return 0, 0, err
 		}
+	}
+	if head != 0 {
+		v, ok := h.hdrFast(head)
+		if !ok || v&7 != 0 {
+			var err error
+			if v, err = h.freeChunk(head); err != nil {
+				return 0, 0, err
+			}
+		}
 		if u := unitsOf(v); u >= need {
-			return h.take(head, u, d, need)
+			return h.take(head, u, d, need, true)
 		}
 	}
 	// 2. The first non-empty class whose every chunk fits.
@@ -169,21 +175,25 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 		return 0, 0, err
 	}
 	if ok {
-		c, err := h.link(h.slot(k))
-		if err != nil {
-			return 0, 0, err
+		c, ok := h.linkFast(h.slot(k))
+		if !ok {
+			if c, err = h.linkSlow(h.slot(k)); err != nil {
+				return 0, 0, err
+			}
 		}
 		if c == 0 {
 			return 0, 0, errBitmap
 		}
-		v, err := h.freeChunk(c)
-		if err != nil {
-			return 0, 0, err
+		v, ok := h.hdrFast(c)
+		if !ok || v&7 != 0 {
+			if v, err = h.freeChunk(c); err != nil {
+				return 0, 0, err
+			}
 		}
 		if u := unitsOf(v); h.cls.Down(u) != k || u < need {
 			return 0, 0, corruptAt(c, fmt.Sprintf("%d units filed in class %d", u, k))
 		}
-		return h.take(c, unitsOf(v), k, need)
+		return h.take(c, unitsOf(v), k, need, true)
 	}
 	// 3. Nothing larger: walk the rest of the own class rather than fail.
 	for c, i := head, 0; c != 0; i++ {
@@ -195,7 +205,7 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 			return 0, 0, err
 		}
 		if u := unitsOf(v); u >= need {
-			return h.take(c, u, d, need)
+			return h.take(c, u, d, need, c == head)
 		}
 		if c, err = h.link(c + 8); err != nil {
 			return 0, 0, err
@@ -204,9 +214,16 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 	return 0, 0, errNoSpace
 }
 
-// take allocates free chunk c (u units, class k) for need units.
-func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
-	cn, err := h.checkUnlink(c, k)
+// take allocates free chunk c (u units, class k) for need units; first
+// says that c is the first chunk of its list.
+func (h *Heap) take(c int, u uint64, k int, need uint64, first bool) (int, uint64, error) {
+	var cn nbrs
+	var err error
+	if first {
+		cn, err = h.firstNext(c)
+	} else {
+		cn, err = h.checkUnlink(c, k)
+	}
 	if err != nil {
 		return 0, 0, err
 	}
@@ -223,8 +240,11 @@ func (h *Heap) take(c int, u uint64, k int, need uint64) (int, uint64, error) {
 			return 0, 0, err
 		}
 	} else {
-		if nv, err = h.chunk(next); err != nil {
-			return 0, 0, err
+		var ok bool
+		if nv, ok = h.hdrFast(next); !ok {
+			if nv, err = h.chunk(next); err != nil {
+				return 0, 0, err
+			}
 		}
 		if nv&(flagAlloc|flagPrevFree) != flagAlloc|flagPrevFree {
 			return 0, 0, corruptAt(next, "neighbour of a free chunk is free or does not know it")
@@ -321,7 +341,14 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 	} else {
 		np = 0
 	}
-	c, v, err := h.live(off, "free")
+	// The common case, inlined: a valid allocated header before off (its
+	// position check also rules out everything outside the chunk area).
+	c := off - hdrSize
+	v, ok := h.hdrFast(c)
+	var err error
+	if !ok || v&flagAlloc == 0 {
+		c, v, err = h.live(off, "free")
+	}
 	if err != nil {
 		if h.log != nil && errors.Is(err, memkit.ErrInvalidFree) {
 			// Logged all the same, so that the analyzer reports the bad
@@ -350,22 +377,25 @@ func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 	u := unitsOf(v)
 	next := c + int(u<<h.shift)
 	var nv uint64
-	var err error
+	var ok bool
 	if next == np {
-		nv, err = h.chunkWord(next, nw)
+		nv, ok = h.hdrWord(next, nw)
 	} else {
-		nv, err = h.chunk(next)
+		nv, ok = h.hdrFast(next)
 	}
-	if err != nil {
-		return err
-	}
-	if nv&flagPrevFree != 0 {
-		return corruptAt(next, "says its allocated neighbour is free")
+	// Allocated with a clear prev-free flag, or free (no flags at all).
+	if !ok || nv&(flagAlloc|flagPrevFree) != flagAlloc && nv&7 != 0 {
+		if err := h.nextErr(next); err != nil {
+			return err
+		}
+		// The end sentinel (which hdrWord does not take).
+		nv = le.Uint64(h.buf[next:]) & hdrValMask
 	}
 	start, total, merges := c, u, uint64(0)
 	var nu uint64
 	var nn, pn nbrs
 	var kn, kp int // classes of the free neighbours
+	var err error
 	if nv&flagAlloc == 0 {
 		nu = unitsOf(nv)
 		kn = h.cls.Down(nu)
@@ -433,9 +463,35 @@ func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 	return nil
 }
 
+// nextErr validates the chunk after a block being freed: its header, and
+// its prev-free flag clear. It returns nil for a good one (the caller's
+// fast check passes every good one but the end sentinel).
+func (h *Heap) nextErr(next int) error {
+	nv, err := h.chunk(next)
+	if err != nil {
+		return err
+	}
+	if nv&flagPrevFree != 0 {
+		return corruptAt(next, "says its allocated neighbour is free")
+	}
+	return nil
+}
+
 // prevFree finds the free chunk before c through its footer and validates
 // it: header and footer agree, and it ends exactly at c.
 func (h *Heap) prevFree(c int) (int, uint64, error) {
+	if c-h.first >= minChunkBytes {
+		fw := le.Uint64(h.buf[c-hdrSize:])
+		pu := unitsOf(fw & hdrValMask)
+		p := c - int(pu<<h.shift)
+		if pv, ok := h.hdrFast(p); ok && pv&7 == 0 && le.Uint64(h.buf[p:]) == fw && unitsOf(pv) == pu {
+			return p, pu, nil
+		}
+	}
+	return h.prevFreeSlow(c)
+}
+
+func (h *Heap) prevFreeSlow(c int) (int, uint64, error) {
 	if c-h.g.first < minChunkBytes {
 		return 0, 0, corruptAt(c, "prev-free flag on the first chunk")
 	}

@@ -15,6 +15,48 @@ func corruptAt(pos int, what string) error {
 
 func unitsOf(v uint64) uint64 { return v >> unitShift }
 
+// The fast validators below are small enough to be inlined into the hot
+// paths. They only say whether a word is good; on false the caller asks
+// the full validator (chunk, freeChunk, link) for the error, which checks
+// at least as much, so both agree on what is valid.
+
+// hdrWord validates w as the header word of a chunk at pos: pos is a unit
+// boundary where a chunk of the smallest size fits, the seal matches, and
+// the size is at least the smallest and keeps the chunk inside the chunk
+// area. The flags are the caller's to check (a free chunk's are 0). The
+// sentinel at end does not pass.
+func (h *Heap) hdrWord(pos int, w uint64) (uint64, bool) {
+	// A rotation moves the bits below the unit to the top, so one compare
+	// checks both the range and the alignment.
+	o := bits.RotateLeft64(uint64(pos-h.first), -int(h.shift))
+	v := w & hdrValMask
+	return v, o <= h.lastPos && (w^mixHdr(pos, v))&^hdrValMask == 0 && v>>unitShift-h.minU <= h.lastPos-o
+}
+
+// hdrFast loads the header at pos, which must lie inside buf, and
+// validates it like hdrWord.
+func (h *Heap) hdrFast(pos int) (uint64, bool) {
+	o := bits.RotateLeft64(uint64(pos-h.first), -int(h.shift))
+	if o > h.lastPos {
+		return 0, false
+	}
+	w := le.Uint64(h.buf[pos:])
+	v := w & hdrValMask
+	return v, (w^mixHdr(pos, v))&^hdrValMask == 0 && v>>unitShift-h.minU <= h.lastPos-o
+}
+
+// linkFast reads the link word at pos and returns the header offset it
+// names (0 for none) and whether its seal and range are good.
+func (h *Heap) linkFast(pos int) (int, bool) {
+	w := le.Uint64(h.buf[pos:])
+	v := w & linkValMask
+	t := h.first + int((v-1)<<(h.shift&63))
+	if v == 0 {
+		t = 0
+	}
+	return t, w == sealLink(pos, v) && (v-1 < h.linkLim || v == 0)
+}
+
 // chunk reads and validates the header at pos: the position is a chunk
 // boundary inside the chunk area, the seal matches, and the size keeps the
 // chunk inside it (the sentinel at end has size 0 and is allocated). The
@@ -155,6 +197,37 @@ type nbrs struct{ next, prev int }
 // next chunk's back link. Taking the first chunk of a list touches nothing
 // but pos and the head: its successor's back link is left as it is.
 func (h *Heap) checkUnlink(pos, k int) (nbrs, error) {
+	next, ok := h.linkFast(pos + 8)
+	head, ok2 := h.linkFast(h.slot(k))
+	if !ok || !ok2 {
+		return h.checkUnlinkSlow(pos, k)
+	}
+	if head == pos {
+		return nbrs{next, 0}, nil
+	}
+	prev, ok := h.linkFast(pos + 16)
+	if !ok || prev == 0 {
+		return h.checkUnlinkSlow(pos, k)
+	}
+	if pv, ok := h.hdrFast(prev); !ok || pv&7 != 0 {
+		return h.checkUnlinkSlow(pos, k)
+	}
+	if fwd, ok := h.linkFast(prev + 8); !ok || fwd != pos {
+		return h.checkUnlinkSlow(pos, k)
+	}
+	if next != 0 {
+		if nv, ok := h.hdrFast(next); !ok || nv&7 != 0 {
+			return h.checkUnlinkSlow(pos, k)
+		}
+		if back, ok := h.linkFast(next + 16); !ok || back != pos {
+			return h.checkUnlinkSlow(pos, k)
+		}
+	}
+	return nbrs{next, prev}, nil
+}
+
+// checkUnlinkSlow is checkUnlink with the errors.
+func (h *Heap) checkUnlinkSlow(pos, k int) (nbrs, error) {
 	next, err := h.link(pos + 8)
 	if err != nil {
 		return nbrs{}, err
@@ -190,6 +263,19 @@ func (h *Heap) checkUnlink(pos, k int) (nbrs, error) {
 	return nbrs{next, prev}, nil
 }
 
+// firstNext returns the neighbours of pos, the first chunk of its list,
+// for unlink: checkUnlink when the caller already knows pos is first.
+func (h *Heap) firstNext(pos int) (nbrs, error) {
+	next, ok := h.linkFast(pos + 8)
+	if !ok {
+		var err error
+		if next, err = h.linkSlow(pos + 8); err != nil {
+			return nbrs{}, err
+		}
+	}
+	return nbrs{next, 0}, nil
+}
+
 // unlink removes free chunk pos, whose neighbours checkUnlink(pos, k)
 // returned as n, from class k's list.
 func (h *Heap) unlink(k int, n nbrs) {
@@ -210,6 +296,14 @@ func (h *Heap) unlink(k int, n nbrs) {
 // checkHead validates the head of class k before insertFree writes its
 // back link, and returns it (0: empty list).
 func (h *Heap) checkHead(k int) (int, error) {
+	if head, ok := h.linkFast(h.slot(k)); ok {
+		if head == 0 {
+			return 0, nil
+		}
+		if v, ok := h.hdrFast(head); ok && v&7 == 0 {
+			return head, nil
+		}
+	}
 	head, err := h.link(h.slot(k))
 	if err != nil || head == 0 {
 		return 0, err
@@ -229,8 +323,10 @@ func (h *Heap) afterUnlink(head, pos int, n nbrs) (int, error) {
 		return head, nil
 	}
 	if n.next != 0 {
-		if _, err := h.freeChunk(n.next); err != nil {
-			return 0, err
+		if v, ok := h.hdrFast(n.next); !ok || v&7 != 0 {
+			if _, err := h.freeChunk(n.next); err != nil {
+				return 0, err
+			}
 		}
 	}
 	return n.next, nil

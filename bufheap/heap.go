@@ -31,8 +31,12 @@ type Config struct {
 // The zero Heap is not usable: call New or Open.
 type Heap struct {
 	buf   []byte // the whole buffer; the image
+	first int    // g.first, the offset of the first chunk header
 	shift uint   // log2(Align); a unit is 1<<shift bytes
 	minU  uint64 // smallest chunk, in units
+	// lastPos is the last unit, counted from first, at which a chunk of
+	// minU units still fits before end (hdrWord's bound).
+	lastPos uint64
 	// linkLim is the number of units in the chunk area: a link's target
 	// value minus one must be below it (a value of 0, "none", wraps to
 	// above it and takes linkSlow).
@@ -107,6 +111,8 @@ func New(buf []byte, cfg Config) (*Heap, error) {
 func newHeap(buf []byte, g geometry, cfg Config) *Heap {
 	h := &Heap{buf: buf, shift: g.shift, g: g, cls: sizeclass.MustNew(g.sub)}
 	h.minU = minChunkBytes >> g.shift
+	h.first = g.first
+	h.lastPos = uint64(g.end-g.first)>>g.shift - h.minU
 	h.linkLim = uint64(g.end-g.first) >> g.shift
 	h.areaLen = uint(g.end - g.first)
 	h.unitMask = 1<<g.shift - 1
