@@ -497,10 +497,8 @@ func (h *Heap) free(addr uintptr, op string) error {
 			if e := l[g&(1<<leafBits-1)].Load(); e != 0 {
 				reg := *table.reg.Load()
 				a = reg[uint32(e)]
-				if hi := uint32(e >> 32); hi != 0 {
-					if ah := reg[hi]; ah != nil && addr >= ah.base {
-						a = ah
-					}
+				if ah := reg[e>>32]; addr >= ah.base {
+					a = ah
 				}
 			}
 		}

@@ -37,7 +37,7 @@ type leaf [1 << leafBits]atomic.Uint64
 var table struct {
 	mu    sync.Mutex // guards writers: entries, reg growth, freeIDs
 	top   [1 << topBits]atomic.Pointer[leaf]
-	reg   atomic.Pointer[[]*arena] // id -> arena; id 0 is never used
+	reg   atomic.Pointer[[]*arena] // id -> arena, &noArena where unused; id 0 is never used
 	free  []uint32                 // ids available for reuse
 	count uint32                   // ids handed out so far
 }
@@ -59,13 +59,21 @@ func lookup(addr uintptr) *arena {
 		return nil
 	}
 	reg := *table.reg.Load()
-	if hi := uint32(e >> 32); hi != 0 {
-		if a := reg[hi]; a != nil && addr >= a.base {
-			return a
-		}
+	a := reg[uint32(e)]
+	if ah := reg[e>>32]; addr >= ah.base {
+		a = ah
 	}
-	return reg[uint32(e)]
+	if a == &noArena {
+		return nil
+	}
+	return a
 }
+
+// noArena fills the registry's unused ids (0 among them), so that a lookup
+// reads both candidates of an entry without testing for nil and picks one
+// without a branch: its base is above every address and its heap is nil,
+// so it is never chosen over a real arena nor taken for one of a heap's.
+var noArena = arena{base: ^uintptr(0)}
 
 // register gives a an id and makes lookup find it.
 func register(a *arena) error {
@@ -89,7 +97,9 @@ func register(a *arena) error {
 	}
 	if int(id) >= len(reg) {
 		grown := make([]*arena, max(64, 2*len(reg), int(id)+1))
-		copy(grown, reg)
+		for i := copy(grown, reg); i < len(grown); i++ {
+			grown[i] = &noArena
+		}
 		reg = grown
 	}
 	reg[id] = a
@@ -131,7 +141,7 @@ func unregister(a *arena) {
 		e.Store(v)
 	}
 	reg := *table.reg.Load()
-	reg[a.id] = nil // the slice is shared with readers; the store is ordered by the entries' atomic stores above
+	reg[a.id] = &noArena // the slice is shared with readers; the store is ordered by the entries' atomic stores above
 	table.free = append(table.free, a.id)
 	a.id = 0
 }
