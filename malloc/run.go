@@ -50,7 +50,7 @@ const mediumClass = -1
 // of 64 and spans are page-aligned), and the store starts at 64 records,
 // so every record sits on one cache line.
 type runStore struct {
-	recs []run     // record i is recs[i]; recs[0] is never used
+	recs []run    // record i is recs[i]; recs[0] is never used
 	free []uint32 // indexes of unused records
 }
 
