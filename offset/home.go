@@ -2,6 +2,8 @@
 
 package offset
 
+import "math/bits"
+
 // homeWindow is how many consecutive nodes, starting at a block's home
 // node, GoodFit tries for the block's node. A node inside that window is
 // found from the offset alone, by reading the window (one or two cache
@@ -35,11 +37,28 @@ func (a *Allocator) newNodeFor(off uint64) uint32 {
 	if a.policy == GoodFit {
 		h := a.home(off)
 		nodes := a.nodes
-		for i := h; i < h+homeWindow && int(i) < len(nodes); i++ {
-			if nodes[i].off == unusedOff {
-				a.takeNode(i)
-				return i
+		var i uint32
+		if int(h)+homeWindow <= len(nodes) {
+			// The lowest unused node of the window, from a mask of the
+			// nodes whose bit 62 is set (only unusedOff has it): no
+			// branch per node to mispredict.
+			w := nodes[h : h+homeWindow : h+homeWindow]
+			m := w[0].off>>62&1 | w[1].off>>62&1<<1 | w[2].off>>62&1<<2 | w[3].off>>62&1<<3
+			if m != 0 {
+				i = h + uint32(bits.TrailingZeros64(m))
 			}
+		} else {
+			// A table of fewer than homeWindow nodes.
+			for j := int(h); j < len(nodes); j++ {
+				if nodes[j].off == unusedOff {
+					i = uint32(j)
+					break
+				}
+			}
+		}
+		if i != 0 {
+			a.takeNode(i)
+			return i
 		}
 	}
 	return a.newNode()
@@ -66,10 +85,33 @@ func (a *Allocator) unplace(i uint32, off uint64) {
 func (a *Allocator) find(off uint64) uint32 {
 	h := a.home(off)
 	nodes := a.nodes
-	for i := h; i < h+homeWindow && int(i) < len(nodes); i++ {
-		if nodes[i].off&^freeBit == off {
-			return i
+	var i uint32
+	if int(h)+homeWindow <= len(nodes) {
+		// At most one node matches; conditional moves pick it without
+		// the mispredicted branches of an early exit.
+		w := nodes[h : h+homeWindow : h+homeWindow]
+		if w[3].off&^freeBit == off {
+			i = h + 3
 		}
+		if w[2].off&^freeBit == off {
+			i = h + 2
+		}
+		if w[1].off&^freeBit == off {
+			i = h + 1
+		}
+		if w[0].off&^freeBit == off {
+			i = h
+		}
+	} else {
+		// A table of fewer than homeWindow nodes.
+		for j := int(h); j < len(nodes); j++ {
+			if nodes[j].off&^freeBit == off {
+				i = uint32(j)
+			}
+		}
+	}
+	if i != 0 {
+		return i
 	}
 	return a.index.find(nodes, off)
 }

@@ -129,8 +129,12 @@ func (x *index) removeNode(nodes []node, off uint64, i uint32) {
 		if s >= uint64(len(slots)) {
 			s = 0
 		}
-		if slots[s]&x.mask == i {
+		e := slots[s]
+		if e&x.mask == i {
 			break
+		}
+		if e == 0 {
+			return // not there: cannot happen while the invariants hold
 		}
 		s++
 	}
