@@ -13,6 +13,12 @@ package pool
 // which is below the clock's own cost and does not bias worst cases.
 func now() int64
 
+// nowFenced is like now except that the read waits until every earlier
+// instruction has completed (LFENCE; RDTSC). BenchmarkLatency stamps the
+// start of its timed regions with it, so that loads of the benchmark's
+// own data still in flight cannot run into the region they feed.
+func nowFenced() int64
+
 // cpuid returns EAX and EDX of CPUID leaf (sub-leaf 0).
 func cpuid(leaf uint32) (eax, edx uint32)
 

@@ -27,3 +27,19 @@ TEXT ·cpuid(SB),NOSPLIT,$0-16
 	MOVL	AX, eax+8(FP)
 	MOVL	DX, edx+12(FP)
 	RET
+
+// func nowFenced() int64
+//
+// LFENCE does not let the RDTSC start before every earlier instruction
+// has completed (it is dispatch-serializing on AMD and Intel alike).
+TEXT ·nowFenced(SB),NOSPLIT,$0-8
+	CMPB	·useTSC(SB), $0
+	JEQ	mono
+	LFENCE
+	RDTSC
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, ret+0(FP)
+	RET
+mono:
+	JMP	·monoNow(SB)
