@@ -22,14 +22,17 @@ import (
 //     i of starts is set iff the 16-byte granule i begins a live fit
 //     block, and of fstarts iff it begins a free one.
 //
-// base, size, mem, heap, shard, npages and idx are immutable after newArena.
+// mem, base, size, heap, shard, npages and idx are immutable after newArena.
+//
+// The first four fields fill the struct's first cache line (its size class
+// puts it on a 64-byte boundary): all that Malloc and Free read of it.
 type arena struct {
-	pages    []uint32 // page -> run index in the shard, 0 when free
-	base     uintptr  // address of mem[0]
-	size     uintptr  // bytes mapped
 	mem      []byte   // the mapping
+	pages    []uint32 // page -> run index in the shard, 0 when free
 	heap     *Heap
 	shard    *shard
+	base     uintptr // address of mem[0]
+	size     uintptr // bytes mapped
 	freeMask []uint64 // one bit per page: free
 	dirty    []uint64 // one bit per page: may hold non-zero bytes (shares freeMask's array)
 	starts   []uint64 // fit runs: one bit per 16 bytes, a live block starts here
@@ -94,13 +97,14 @@ func (a *arena) fitBitmaps() {
 	}
 }
 
-// release unmaps an arena that holds no run.
+// releaseArena unmaps an arena that holds no run. a.mem is left as it was
+// (immutable after newArena, so a Free racing with Trim may read it
+// without the lock): a Free that still found a here sees only free pages
+// under the shard lock and reports an invalid free.
 func (h *Heap) releaseArena(a *arena) error {
 	unregister(a)
 	h.mapped.Add(-int64(a.size))
-	err := osmem.Unmap(a.mem)
-	a.mem = nil
-	return err
+	return osmem.Unmap(a.mem)
 }
 
 func (a *arena) pageFree(p int) bool { return a.freeMask[p/64]>>(p%64)&1 != 0 }

@@ -503,12 +503,12 @@ func (h *Heap) free(addr uintptr, op string) error {
 			}
 		}
 	}
-	if a == nil || a.heap != h || addr-a.base >= a.size {
+	if a == nil || a.heap != h || addr-addrOf(a.mem) >= uintptr(len(a.mem)) {
 		return h.freeLarge(addr, op)
 	}
 	sh := a.shard
 	h.lock(sh)
-	off := uint32(addr - a.base)
+	off := uint32(addr - addrOf(a.mem))
 	if ri := a.pages[off>>pageShift]; ri != 0 {
 		r := sh.runs.at(ri)
 		if r.class >= 0 {
