@@ -429,15 +429,28 @@ func TestLatencyHist(t *testing.T) {
 	}
 }
 
-// BenchmarkClock is the cost of one read of the operation clock (the TSC
-// where available) and of the portable monotonic clock (time.Since): what
-// Stats adds, twice per operation.
+// BenchmarkClock is the cost of one read of the operation clock (now:
+// RDTSC where available), of the fenced read BenchmarkLatency starts its
+// regions with (nowFenced: LFENCE; RDTSC) and of the portable monotonic
+// clock (time.Since). Stats reads the operation clock twice per
+// operation, four times per alloc+free pair.
 func BenchmarkClock(b *testing.B) {
+	// Direct calls, no function values: an indirect call would add its
+	// own cost to each read.
 	b.Run("clock=op", func(b *testing.B) {
 		cpu0 := cpuTime()
 		var s int64
 		for range b.N {
 			s += now()
+		}
+		sinkTicks = s
+		reportCPU(b, cpu0)
+	})
+	b.Run("clock=fenced", func(b *testing.B) {
+		cpu0 := cpuTime()
+		var s int64
+		for range b.N {
+			s += nowFenced()
 		}
 		sinkTicks = s
 		reportCPU(b, cpu0)
