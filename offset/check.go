@@ -96,8 +96,8 @@ func (a *Allocator) Check() error {
 	unused := 0
 	var back uint32
 	for i := a.spare; i != 0; i = a.nodes[i].next {
-		if int(i) >= len(a.nodes) {
-			return corrupt("unused list links to node %d outside the table of %d", i, len(a.nodes))
+		if i >= a.used || int(i) >= len(a.nodes) {
+			return corrupt("unused list links to node %d past the high-water mark %d", i, a.used)
 		}
 		if unused++; unused > limit {
 			return corrupt("unused-node list loops")
@@ -107,8 +107,8 @@ func (a *Allocator) Check() error {
 		}
 		back = i
 	}
-	if len(a.nodes)-1 != count+unused {
-		return corrupt("%d nodes, %d in blocks and %d unused", len(a.nodes)-1, count, unused)
+	if int(a.used)-1 != count+unused {
+		return corrupt("%d nodes handed out, %d in blocks and %d unused", a.used-1, count, unused)
 	}
 	if a.policy == GoodFit {
 		if n := a.index.count(); n != indexed {

@@ -10,15 +10,16 @@ import "math/bits"
 const fallbackScan = 16
 
 // class returns the class a free block of size bytes is filed under.
-func (a *Allocator) class(size uint64) int { return classDown(size >> a.shift) }
+func (a *Allocator) class(size uint64) int { return classDown(size >> (a.shift & 63)) }
 
 // classDown is classes.Down(u) with the class grid's constant folded in
 // (the same formula as internal/sizeclass; TestClassDown compares them).
+//
+// Below 1<<subBits units every class holds one size (sh is 0 there: the
+// bit or'ed in keeps the length at subBits+1), so one formula covers all
+// sizes and the compiler needs no branch.
 func classDown(u uint64) int {
-	if u < 1<<subBits {
-		return int(u)
-	}
-	sh := uint(bits.Len64(u)-1) - subBits
+	sh := uint(bits.Len64(u|1<<subBits)) - 1 - subBits
 	return int(sh<<subBits) + int(u>>sh)
 }
 
@@ -39,13 +40,22 @@ func (m *classBits) set(c int) {
 	m.top |= 1 << g
 }
 
-func (m *classBits) clear(c int) {
+func (m *classBits) clear(c int) { m.clearIf(c, true) }
+
+// clearIf clears class c when cond holds, without a branch on cond (list
+// heads empty out at random, so such a branch mispredicts often).
+func (m *classBits) clearIf(c int, cond bool) {
 	g := uint(c) >> subBits & 63
-	w := m.group[g] &^ (1 << (uint(c) & (1<<subBits - 1)))
+	var e, z uint64
+	if cond {
+		e = 1
+	}
+	w := m.group[g] &^ (e << (uint(c) & (1<<subBits - 1)))
 	m.group[g] = w
 	if w == 0 {
-		m.top &^= 1 << g
+		z = 1
 	}
+	m.top &^= z << g
 }
 
 func (m *classBits) has(c int) bool {
@@ -83,31 +93,29 @@ func (m *classBits) last() (c int, ok bool) {
 // keeps the working set of a churning program small.
 func (a *Allocator) listPush(i uint32, size uint64) {
 	c := a.class(size)
-	h := a.heads[c]
-	n := &a.nodes[i]
+	heads, nodes := a.heads, a.nodes // locals: the stores below make the compiler reload fields
+	h := heads[c]
+	n := &nodes[i]
 	n.a, n.b = 0, h
-	a.nodes[h].a = i // h == 0: a harmless write to the sentinel
-	a.bitmap.set(c)  // idempotent: cheaper than a branch
-	a.heads[c] = i
+	nodes[h].a = i  // h == 0: a harmless write to the sentinel
+	a.bitmap.set(c) // idempotent: cheaper than a branch
+	heads[c] = i
 }
 
 // listRemove takes free block i (of size bytes, as when it was filed) off
 // its class's list.
 func (a *Allocator) listRemove(i uint32, size uint64) {
-	n := &a.nodes[i]
+	nodes := a.nodes
+	n := &nodes[i]
 	p, q := n.a, n.b
 	if p != 0 {
-		a.nodes[p].b = q
+		nodes[p].b = q
 	} else {
 		c := a.class(size)
 		a.heads[c] = q
-		if q == 0 {
-			a.bitmap.clear(c)
-		}
+		a.bitmap.clearIf(c, q == 0)
 	}
-	if q != 0 {
-		a.nodes[q].a = p
-	}
+	nodes[q].a = p // q == 0: a harmless write to the sentinel
 	n.a, n.b = 0, 0
 }
 
@@ -140,11 +148,9 @@ func (a *Allocator) goodFit(s uint64) uint32 {
 // classUp returns sizeclass Up(u) for u < 1<<62 units (always in range):
 // Down(u), plus one unless u is its class's smallest member.
 func classUp(u uint64) int {
-	c := classDown(u)
-	if u >= 1<<subBits && u&(1<<(bits.Len64(u)-1-subBits)-1) != 0 {
-		c++
-	}
-	return c
+	sh := uint(bits.Len64(u|1<<subBits)) - 1 - subBits
+	r := u & (1<<sh - 1)                                   // the bits Down drops
+	return int(sh<<subBits) + int(u>>sh) + int((r|-r)>>63) // +1 when r != 0
 }
 
 // goodFitScan is goodFit's step 3: up to fallbackScan blocks of class c

@@ -42,19 +42,26 @@ func (a *Allocator) newNodeFor(off uint64) uint32 {
 			// The lowest unused node of the window, from a mask of the
 			// nodes whose bit 62 is set (only unusedOff has it): no
 			// branch per node to mispredict.
+			// Nodes at or past the high-water mark are unused too.
 			w := nodes[h : h+homeWindow : h+homeWindow]
 			m := w[0].off>>62&1 | w[1].off>>62&1<<1 | w[2].off>>62&1<<2 | w[3].off>>62&1<<3
+			fresh := uint(min(max(int(a.used)-int(h), 0), homeWindow))
+			m |= (1<<homeWindow - 1) << fresh & (1<<homeWindow - 1)
 			if m != 0 {
 				i = h + uint32(bits.TrailingZeros64(m))
 			}
 		} else {
 			// A table of fewer than homeWindow nodes.
 			for j := int(h); j < len(nodes); j++ {
-				if nodes[j].off == unusedOff {
+				if nodes[j].off == unusedOff || j >= int(a.used) {
 					i = uint32(j)
 					break
 				}
 			}
+		}
+		if i >= a.used {
+			a.takeFresh(i)
+			return i
 		}
 		if i != 0 {
 			a.takeNode(i)
@@ -82,7 +89,13 @@ func (a *Allocator) unplace(i uint32, off uint64) {
 
 // find returns GoodFit's node of the block (free or live) that starts at
 // off, or 0: the block's window first, then the index.
+//
+// Never-used nodes are zero, so they look like blocks at offset 0: the
+// block at 0 is found through the sentinel instead, always the first.
 func (a *Allocator) find(off uint64) uint32 {
+	if off == 0 {
+		return a.nodes[0].next
+	}
 	h := a.home(off)
 	nodes := a.nodes
 	var i uint32

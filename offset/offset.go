@@ -162,6 +162,7 @@ type Allocator struct {
 	touch [maxPath]uint32 // treeTouch's path (a.path may still be in use)
 
 	spare uint32 // first unused node; the unused list is doubly linked through prev and next
+	used  uint32 // high-water mark: nodes[used:] were never handed out and are zero
 	homes uint64 // GoodFit: number of home nodes, len(nodes)-homeWindow at least 1 (see home.go)
 
 	size     uint64 // bytes in the space, a multiple of align
@@ -237,7 +238,8 @@ func (a *Allocator) init(cfg Config) error {
 }
 
 // resize makes room for n nodes (plus the sentinel), keeping every node
-// where it is; the new nodes join the unused list.
+// where it is. The new nodes stay zero, past the high-water mark a.used,
+// so a large budget costs no work until it is used.
 func (a *Allocator) resize(n int) {
 	old := len(a.nodes)
 	nodes := make([]node, n+1)
@@ -247,12 +249,6 @@ func (a *Allocator) resize(n int) {
 		maxf := make([]uint64, n+1)
 		copy(maxf, a.maxf)
 		a.maxf = maxf
-	}
-	for i := n; i >= max(old, 1); i-- {
-		a.releaseNode(uint32(i))
-		a.nodesInUse++ // releaseNode counts a node leaving a block
-	}
-	if a.policy == FirstFit {
 		return
 	}
 	a.setHomes()
@@ -265,12 +261,15 @@ func (a *Allocator) resize(n int) {
 	}
 }
 
-// reset makes the whole space one free block, keeping the node table.
+// reset makes the whole space one free block, keeping the node table. It
+// zeroes the nodes used so far: O(high-water mark).
 func (a *Allocator) reset() {
-	a.spare = 0
-	for i := len(a.nodes) - 1; i >= 1; i-- {
-		a.releaseNode(uint32(i))
+	used := max(a.used, 1) // 0 in a fresh Allocator
+	clear(a.nodes[1:used])
+	if a.policy == FirstFit {
+		clear(a.maxf[:used])
 	}
+	a.spare, a.used = 0, 1
 	a.allocated, a.live, a.freeBlocks, a.nodesInUse = 0, 0, 0, 0
 	a.root = 0
 	if a.policy == GoodFit {
@@ -294,16 +293,30 @@ func (a *Allocator) reset() {
 // Allocator enlarges its table instead (the only place it allocates). The
 // node's fields are stale: every caller assigns the whole node.
 func (a *Allocator) newNode() uint32 {
-	i := a.spare
-	if i == 0 {
+	if i := a.spare; i != 0 {
+		a.takeNode(i)
+		return i
+	}
+	if int(a.used) == len(a.nodes) {
 		if a.maxNodes > 0 || len(a.nodes)-1 >= MaxNodes {
 			return 0
 		}
 		a.resize(min(2*(len(a.nodes)-1), MaxNodes))
-		i = a.spare
 	}
-	a.takeNode(i)
+	i := a.used
+	a.takeFresh(i)
 	return i
+}
+
+// takeFresh takes node i at or past the high-water mark a.used; the fresh
+// nodes it skips join the unused list.
+func (a *Allocator) takeFresh(i uint32) {
+	for j := a.used; j < i; j++ {
+		a.releaseNode(j)
+		a.nodesInUse++ // releaseNode counts a node leaving a block
+	}
+	a.used = i + 1
+	a.nodesInUse++
 }
 
 // takeNode takes unused node i off the unused list.
@@ -338,7 +351,7 @@ func (a *Allocator) releaseNode(i uint32) {
 
 // hasSpareNode reports whether newNode would succeed.
 func (a *Allocator) hasSpareNode() bool {
-	return a.spare != 0 || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
+	return a.spare != 0 || int(a.used) < len(a.nodes) || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
 }
 
 // setSize changes the space's size, which the sentinel holds too.
@@ -429,9 +442,7 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	b := n.b
 	nodes[b].a = 0 // b == 0: a harmless write to the sentinel
 	a.heads[c] = b
-	if b == 0 {
-		a.bitmap.clear(c)
-	}
+	a.bitmap.clearIf(c, b == 0)
 	n.a, n.b = 0, 0
 	n.off = start
 	a.live++
@@ -441,13 +452,22 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 		a.freeBlocks--
 		return start
 	}
+	// r = [roff, end) joins the address chain after h and, filed as
+	// listPush would file it (written out), the head of its class's list.
 	roff := start + s
 	nx := n.next
-	nodes[r] = node{off: roff | freeBit, prev: h, next: nx}
+	rc := a.class(rest)
+	heads := a.heads
+	rh := heads[rc]
+	nodes[r] = node{off: roff | freeBit, prev: h, next: nx, b: rh}
 	n.next = r
 	nodes[nx].prev = r // nx == 0: the sentinel's last link
-	a.place(r, roff)
-	a.listPush(r, rest)
+	nodes[rh].a = r    // rh == 0: a harmless write to the sentinel
+	a.bitmap.set(rc)
+	heads[rc] = r
+	if r-a.home(roff) >= homeWindow { // place, written out
+		a.index.insert(roff, r)
+	}
 	return start
 }
 
@@ -672,40 +692,53 @@ func (a *Allocator) Free(off Offset) error {
 	}
 	// The sentinel node 0 stands for a missing neighbour: it is live and
 	// starts at the space's end, so neither test below needs a nil check.
+	// Nothing below allocates, so pointers into nodes stay valid.
 	n := &nodes[i]
 	p, q := n.prev, n.next
-	poff, qoff := nodes[p].off, nodes[q].off
+	pn, qn := &nodes[p], &nodes[q]
+	poff, qoff := pn.off, qn.off
 	end := qoff &^ freeBit
 	a.allocated -= end - o
 	a.live--
 	a.frees++
 	start := o
 	if poff&freeBit != 0 {
-		// p absorbs i.
-		a.unplace(i, o)
+		// p absorbs i, whose node leaves the index if it was there (place
+		// and unplace written out: they are not inlined).
+		if i-a.home(o) >= homeWindow {
+			a.index.removeNode(nodes, o, i)
+		}
 		start = poff &^ freeBit
 		a.listRemove(p, o-start)
-		nodes[p].next = q
-		nodes[q].prev = p
+		pn.next = q
+		qn.prev = p
 		a.releaseNode(i)
-		i = p
+		i, n = p, pn
 	} else {
 		a.freeBlocks++
 	}
 	if qoff&freeBit != 0 {
 		// i absorbs q.
-		qn := nodes[q].next
-		qend := nodes[qn].off &^ freeBit
-		nodes[qn].prev = i
+		qq := qn.next
+		qend := nodes[qq].off &^ freeBit
+		nodes[qq].prev = i
 		a.listRemove(q, qend-end)
-		a.unplace(q, end)
-		nodes[i].next = qn
+		if q-a.home(end) >= homeWindow {
+			a.index.removeNode(nodes, end, q)
+		}
+		n.next = qq
 		a.releaseNode(q)
 		a.freeBlocks--
 		end = qend
 	}
-	nodes[i].off = start | freeBit
-	a.listPush(i, end-start)
+	// listPush(i, end-start), written out: the call costs more than it.
+	c := a.class(end - start)
+	heads := a.heads
+	h := heads[c]
+	n.off, n.a, n.b = start|freeBit, 0, h
+	nodes[h].a = i // h == 0: a harmless write to the sentinel
+	a.bitmap.set(c)
+	heads[c] = i
 	return nil
 }
 
