@@ -397,38 +397,30 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 		}
 		return Offset(a.treeTake(i, s)), nil
 	}
-	// GoodFit, steps 2 and 3 of doc.go inline: both candidates are list
-	// heads, so taking one needs no search of its list.
-	u := s >> a.shift
+	// GoodFit, steps 2, 3 and 5 of doc.go written out: both candidates
+	// are list heads, so taking one needs no search of its list.
+	u := s >> (a.shift & 63)
 	c := classDown(u)
-	if h := a.heads[c]; h != 0 {
-		if start, end := a.bounds(h); end-start >= s {
-			return Offset(a.takeHead(h, c, start, end, s)), nil
+	nodes, heads := a.nodes, a.heads
+	h := heads[c]
+	hn := &nodes[h] // h == 0: the sentinel, harmless to read
+	start, end := hn.off&^freeBit, nodes[hn.next].off&^freeBit
+	if h == 0 || end-start < s {
+		c2, ok := a.bitmap.next(classUp(u))
+		if !ok {
+			i := a.goodFitScan(c, s)
+			if i == 0 {
+				return 0, a.failNoFit("alloc", size, 0)
+			}
+			return Offset(a.take(i, 0, s)), nil
 		}
+		c, h = c2, heads[c2]
+		hn = &nodes[h]
+		start, end = hn.off&^freeBit, nodes[hn.next].off&^freeBit
 	}
-	if c2, ok := a.bitmap.next(classUp(u)); ok {
-		h := a.heads[c2]
-		start, end := a.bounds(h)
-		return Offset(a.takeHead(h, c2, start, end, s)), nil
-	}
-	i := a.goodFitScan(c, s)
-	if i == 0 {
-		return 0, a.failNoFit("alloc", size, 0)
-	}
-	return Offset(a.take(i, 0, s)), nil
-}
-
-// bounds returns the start and end of block i.
-func (a *Allocator) bounds(i uint32) (start, end uint64) {
-	n := &a.nodes[i]
-	return n.off &^ freeBit, a.nodes[n.next].off &^ freeBit
-}
-
-// takeHead is GoodFit's take for free block h = [start, end), the head of
-// class c's list, with no padding: h becomes a live block of s bytes and
-// the rest, if any, a new free block after it (or part of h when no node is
-// left).
-func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
+	// Take h = [start, end): it becomes a live block of s bytes and the
+	// rest, if any, a new free block r after it (or part of h when no
+	// node is left).
 	rest := end - start - s
 	var r uint32
 	if rest > 0 {
@@ -436,31 +428,30 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 			s, rest = s+rest, 0
 			a.whole++
 		}
+		nodes = a.nodes // newNodeFor may grow the table
+		hn = &nodes[h]
 	}
-	nodes := a.nodes // after newNode, which may grow the table
-	n := &nodes[h]
-	b := n.b
+	b := hn.b
 	nodes[b].a = 0 // b == 0: a harmless write to the sentinel
-	a.heads[c] = b
+	heads[c] = b
 	a.bitmap.clearIf(c, b == 0)
-	n.a, n.b = 0, 0
-	n.off = start
+	hn.off, hn.a, hn.b = start, 0, 0
 	a.live++
 	a.allocs++
 	a.allocated += s
 	if rest == 0 {
 		a.freeBlocks--
-		return start
+		return Offset(start), nil
 	}
 	// r = [roff, end) joins the address chain after h and, filed as
 	// listPush would file it (written out), the head of its class's list.
 	roff := start + s
-	nx := n.next
+	nx := hn.next
 	rc := a.class(rest)
-	heads := a.heads
+	heads = a.heads
 	rh := heads[rc]
 	nodes[r] = node{off: roff | freeBit, prev: h, next: nx, b: rh}
-	n.next = r
+	hn.next = r
 	nodes[nx].prev = r // nx == 0: the sentinel's last link
 	nodes[rh].a = r    // rh == 0: a harmless write to the sentinel
 	a.bitmap.set(rc)
@@ -468,7 +459,7 @@ func (a *Allocator) takeHead(h uint32, c int, start, end, s uint64) uint64 {
 	if r-a.home(roff) >= homeWindow { // place, written out
 		a.index.insert(roff, r)
 	}
-	return start
+	return Offset(start), nil
 }
 
 // AllocAligned is like Alloc except that the block's offset is a multiple
