@@ -4,8 +4,9 @@ package offset
 
 import "math/bits"
 
-// index maps the offset of every block (free or live) to its node, so Free
-// finds a block in O(1) expected time without a Go map (whose per-entry
+// index maps the offset of every block (free or live) whose node lies
+// outside its home window (home.go) to that node, so Free finds such a
+// block in O(1) expected time without a Go map (whose per-entry
 // overhead would break the 32-byte budget). It is a linear-probing table of
 // uint32 entries (0: empty slot), with a slot count that is not a power of
 // two: 3/2 slots per node, so the load never exceeds 2/3 and the table costs

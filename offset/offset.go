@@ -137,7 +137,8 @@ var classes = sizeclass.MustNew(subBits)
 //     of Align; no two free blocks are neighbours (freed blocks coalesce);
 //   - GoodFit: every free block is in exactly the free list of class
 //     Down(size/Align), and the bitmap marks exactly the non-empty lists;
-//     the index holds every block (free and live) by offset;
+//     a block (free or live) is in the index exactly when its node lies
+//     outside its home window (see home.go);
 //   - FirstFit: the treap holds every block, in address order by key and in
 //     heap order by priority, and maxf[i] is the largest free block in i's
 //     subtree;
@@ -152,7 +153,7 @@ type Allocator struct {
 	// GoodFit
 	heads  []uint32  // heads[c]: first free block of class c; one entry per class up to the whole space's
 	bitmap classBits // classes with a non-empty list
-	index  index     // every block by offset
+	index  index     // the blocks whose node lies outside their home window, by offset
 
 	// FirstFit
 	root  uint32          // treap root

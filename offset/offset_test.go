@@ -180,3 +180,29 @@ func TestClassBits(t *testing.T) {
 		}
 	}
 }
+
+// TestMetadataPerNode checks the metadata budget: each node slot a budget
+// adds costs at most 32 bytes (GoodFit 30: node and index; FirstFit 32:
+// node and subtree maximum), whatever the space's size. The fixed part (the
+// sentinel, the class heads and bitmap) is what a budget of 0 extra nodes
+// costs, so the marginal cost is measured between two budgets.
+func TestMetadataPerNode(t *testing.T) {
+	for _, p := range policies {
+		for _, size := range []uint64{1 << 20, 1 << 40, MaxSize} {
+			meta := func(n int) uint64 {
+				a := mustNew(t, Config{Size: size, MaxNodes: n, Policy: p})
+				st := a.Stats()
+				if st.NodeCap != n {
+					t.Fatalf("%v: NodeCap %d, want %d", p, st.NodeCap, n)
+				}
+				return st.MetadataBytes
+			}
+			const n = 1 << 12
+			per := float64(meta(2*n)-meta(n)) / n
+			if per > 32 {
+				t.Errorf("%v, size %#x: %.2f bytes of metadata per node, want at most 32", p, size, per)
+			}
+			t.Logf("%v, size %#x: %.2f bytes per node", p, size, per)
+		}
+	}
+}
