@@ -332,7 +332,9 @@
 //
 // The last row is from a later run of
 // go test ./pool -run '^$' -bench 'AllocFree|Clock|Latency' -count 5
-// (no old harness; Latency ran once per count at the default benchtime).
+// (no old harness; at the default benchtime Latency ran 2 or 3 iterations,
+// 20 to 30M operations per figure, at 34 to 66 ns of wall time per
+// operation on the loaded machine, against about 25 ns when it is quiet).
 //
 // See Latency above for what the tail is.
 package pool
