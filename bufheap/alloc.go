@@ -165,12 +165,9 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 			return h.take(head, u, d, need, true)
 		}
 	}
-	// 2. The first non-empty class whose every chunk fits.
-	from := d
-	if h.cls.Min(d) != need {
-		from++
-	}
-	k, ok, err := h.nextClass(from)
+	// 2. The first non-empty class whose every chunk fits, from Up(need):
+	// need-1 lies in the class below d exactly when need starts d.
+	k, ok, err := h.nextClass(h.cls.Down(need-1) + 1)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -337,11 +337,12 @@ func (h *Heap) afterUnlink(head, pos int, n nbrs) (int, error) {
 // the first chunk of a list has none.
 func (h *Heap) insertFree(pos, k, old int) {
 	h.setLink(pos+8, old)
+	h.setLink(h.slot(k), pos)
 	if old != 0 {
 		h.setLink(old+16, pos)
+	} else {
+		h.setBit(k) // a list that was not empty has its bit already
 	}
-	h.setLink(h.slot(k), pos)
-	h.setBit(k)
 }
 
 func (h *Heap) setBit(k int) {
