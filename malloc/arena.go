@@ -31,8 +31,8 @@ type arena struct {
 	pages    []uint32 // page -> run index in the shard, 0 when free
 	heap     *Heap
 	shard    *shard
-	base     uintptr // address of mem[0]
-	size     uintptr // bytes mapped
+	base     uintptr  // address of mem[0]
+	size     uintptr  // bytes mapped
 	freeMask []uint64 // one bit per page: free
 	dirty    []uint64 // one bit per page: may hold non-zero bytes (shares freeMask's array)
 	starts   []uint64 // fit runs: one bit per 16 bytes, a live block starts here
