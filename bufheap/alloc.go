@@ -83,12 +83,12 @@ func (h *Heap) At(off int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	end := c + int(unitsOf(v)<<h.shift)
+	end := c + int(unitsOf(v)<<h.sh())
 	return h.buf[off:end:end], nil
 }
 
 func (h *Heap) block(c int, n int, units uint64) []byte {
-	return h.buf[c+hdrSize : c+hdrSize+n : c+int(units<<h.shift)]
+	return h.buf[c+hdrSize : c+hdrSize+n : c+int(units<<h.sh())]
 }
 
 func (h *Heap) allocAt(n int, at profile.Site) ([]byte, error) {
@@ -129,7 +129,7 @@ func (h *Heap) logAlloc(n, off int, at profile.Site, persist bool) {
 
 // unitsFor returns the chunk size, in units, for an n-byte request.
 func (h *Heap) unitsFor(n int) uint64 {
-	u := (uint64(n) + hdrSize + 1<<h.shift - 1) >> h.shift
+	u := (uint64(n) + hdrSize + 1<<h.sh() - 1) >> h.sh()
 	return max(u, h.minU)
 }
 
@@ -140,7 +140,7 @@ func (h *Heap) alloc(n int) (int, uint64, error) {
 		return 0, 0, fmt.Errorf("bufheap: alloc %d: %w", n, memkit.ErrInvalidSize)
 	}
 	need := h.unitsFor(n)
-	if need > uint64(h.g.end-h.g.first)>>h.shift {
+	if need > uint64(h.g.end-h.g.first)>>h.sh() {
 		return 0, 0, errNoSpace
 	}
 	d := h.cls.Down(need)
@@ -225,7 +225,7 @@ func (h *Heap) take(c int, u uint64, k int, need uint64, first bool) (int, uint6
 		return 0, 0, err
 	}
 	rem := u - need
-	next := c + int(u<<h.shift)
+	next := c + int(u<<h.sh())
 	var nv uint64
 	var kr, krHead int // class of the remainder and its list's head
 	if rem >= h.minU {
@@ -249,19 +249,19 @@ func (h *Heap) take(c int, u uint64, k int, need uint64, first bool) (int, uint6
 		need = u
 	}
 	h.unlink(k, cn)
-	h.freeBytes -= u<<h.shift - hdrSize
+	h.freeBytes -= u<<h.sh() - hdrSize
 	if rem >= h.minU {
-		r := c + int(need<<h.shift)
+		r := c + int(need<<h.sh())
 		h.makeFree(r, rem)
 		h.insertFree(r, kr, krHead)
 		h.chunks++
-		h.freeBytes += rem<<h.shift - hdrSize
+		h.freeBytes += rem<<h.sh() - hdrSize
 	} else {
 		h.putHdr(next, nv&^flagPrevFree)
 	}
 	h.putHdr(c, need<<unitShift|flagAlloc)
 	h.allocChunks++
-	h.allocBytes += need<<h.shift - hdrSize
+	h.allocBytes += need<<h.sh() - hdrSize
 	if h.allocBytes > h.peak {
 		h.peak = h.allocBytes
 		le.PutUint64(h.buf[ctlPeak:], h.peak)
@@ -276,7 +276,7 @@ func (h *Heap) live(off int, op string) (int, uint64, error) {
 		return 0, 0, fmt.Errorf("bufheap: %s %#x: outside the chunk area [%#x, %#x): %w", op, off, h.g.first+hdrSize, h.g.end, memkit.ErrInvalidFree)
 	}
 	c := off - hdrSize
-	if (c-h.g.first)&(1<<h.shift-1) != 0 {
+	if (c-h.g.first)&(1<<h.sh()-1) != 0 {
 		return 0, 0, fmt.Errorf("bufheap: %s %#x: not on a chunk boundary (inside a block): %w", op, off, memkit.ErrInvalidFree)
 	}
 	v, err := h.chunk(c)
@@ -309,7 +309,7 @@ func (h *Heap) classify(c int, op string, hdrErr error) error {
 			}
 			return fmt.Errorf("bufheap: %s %#x: %w", op, c+hdrSize, err)
 		}
-		next := pos + int(unitsOf(v)<<h.shift)
+		next := pos + int(unitsOf(v)<<h.sh())
 		if c < next {
 			return fmt.Errorf("bufheap: %s %#x: inside the chunk at %#x: %w", op, c+hdrSize, pos, memkit.ErrInvalidFree)
 		}
@@ -372,7 +372,7 @@ func (h *Heap) free(c int, v uint64) error { return h.freeNext(c, v, 0, 0) }
 // none), used as the next chunk's header if that is where it starts.
 func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 	u := unitsOf(v)
-	next := c + int(u<<h.shift)
+	next := c + int(u<<h.sh())
 	var nv uint64
 	var ok bool
 	if next == np {
@@ -455,8 +455,8 @@ func (h *Heap) freeNext(c int, v uint64, np int, nw uint64) error {
 	}
 	h.chunks -= int(merges)
 	h.allocChunks--
-	h.allocBytes -= u<<h.shift - hdrSize
-	h.freeBytes += u<<h.shift - hdrSize + merges*hdrSize
+	h.allocBytes -= u<<h.sh() - hdrSize
+	h.freeBytes += u<<h.sh() - hdrSize + merges*hdrSize
 	return nil
 }
 
@@ -480,7 +480,7 @@ func (h *Heap) prevFree(c int) (int, uint64, error) {
 	if c-h.first >= minChunkBytes {
 		fw := le.Uint64(h.buf[c-hdrSize:])
 		pu := unitsOf(fw & hdrValMask)
-		p := c - int(pu<<h.shift)
+		p := c - int(pu<<h.sh())
 		if pv, ok := h.hdrFast(p); ok && pv&7 == 0 && le.Uint64(h.buf[p:]) == fw && unitsOf(pv) == pu {
 			return p, pu, nil
 		}
@@ -494,10 +494,10 @@ func (h *Heap) prevFreeSlow(c int) (int, uint64, error) {
 	}
 	fw := le.Uint64(h.buf[c-hdrSize:])
 	pu := unitsOf(fw & hdrValMask)
-	if pu < h.minU || pu > uint64(c-h.g.first)>>h.shift {
+	if pu < h.minU || pu > uint64(c-h.g.first)>>h.sh() {
 		return 0, 0, corruptAt(c, fmt.Sprintf("footer before it gives %d units", pu))
 	}
-	p := c - int(pu<<h.shift)
+	p := c - int(pu<<h.sh())
 	pv, err := h.freeChunk(p)
 	if err != nil {
 		return 0, 0, err
@@ -543,7 +543,7 @@ func (h *Heap) reallocAt(b []byte, n int, at profile.Site) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	old := int(unitsOf(v)<<h.shift) - hdrSize
+	old := int(unitsOf(v)<<h.sh()) - hdrSize
 	copy(h.buf[nc+hdrSize:nc+hdrSize+min(n, old)], h.buf[off:])
 	// Re-read the header: taking the chunk just before c clears c's
 	// prev-free flag.
@@ -573,7 +573,7 @@ func (h *Heap) reallocAt(b []byte, n int, at profile.Site) ([]byte, error) {
 // place. It returns the new size in units, or 0 when the block must move.
 func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	u := unitsOf(v)
-	next := c + int(u<<h.shift)
+	next := c + int(u<<h.sh())
 	nv, err := h.chunk(next)
 	if err != nil {
 		return 0, err
@@ -591,7 +591,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 		return u, nil // nothing worth splitting off
 	case need <= u:
 		// Shrink: the tail, merged with a free next neighbour, becomes free.
-		tail, tu := c+int(need<<h.shift), u-need
+		tail, tu := c+int(need<<h.sh()), u-need
 		var nn nbrs
 		if nu != 0 {
 			if nn, err = h.checkUnlink(next, h.cls.Down(nu)); err != nil {
@@ -608,7 +608,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 				return 0, err
 			}
 		}
-		h.freeBytes += tu << h.shift
+		h.freeBytes += tu << h.sh()
 		if nu != 0 {
 			h.unlink(h.cls.Down(nu), nn)
 			h.tomb(next)
@@ -619,7 +619,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 		}
 		h.makeFree(tail, tu+nu)
 		h.insertFree(tail, kt, head)
-		h.allocBytes -= tu << h.shift
+		h.allocBytes -= tu << h.sh()
 		h.putHdr(c, keep|need<<unitShift)
 		return need, nil
 	case nu == 0 || u+nu < need:
@@ -631,7 +631,7 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	after := next + int(nu<<h.shift)
+	after := next + int(nu<<h.sh())
 	var av uint64
 	var kr, head int
 	if rem >= h.minU {
@@ -653,17 +653,17 @@ func (h *Heap) resize(c int, v uint64, need uint64) (uint64, error) {
 	}
 	h.unlink(h.cls.Down(nu), nn)
 	h.tomb(next)
-	h.freeBytes -= nu<<h.shift - hdrSize
+	h.freeBytes -= nu<<h.sh() - hdrSize
 	if rem >= h.minU {
-		r := c + int(need<<h.shift)
+		r := c + int(need<<h.sh())
 		h.makeFree(r, rem)
 		h.insertFree(r, kr, head)
-		h.freeBytes += rem<<h.shift - hdrSize
+		h.freeBytes += rem<<h.sh() - hdrSize
 	} else {
 		h.putHdr(after, av&^flagPrevFree)
 		h.chunks--
 	}
-	h.allocBytes += (need - u) << h.shift
+	h.allocBytes += (need - u) << h.sh()
 	if h.allocBytes > h.peak {
 		h.peak = h.allocBytes
 		le.PutUint64(h.buf[ctlPeak:], h.peak)

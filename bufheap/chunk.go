@@ -15,6 +15,11 @@ func corruptAt(pos int, what string) error {
 
 func unitsOf(v uint64) uint64 { return v >> unitShift }
 
+// sh is log2(Align) for shifts: the mask (a no-op, shift is 3 or 4) tells
+// the compiler that the count is below 64, so it drops the extra
+// instructions Go's semantics of oversized shifts would need.
+func (h *Heap) sh() uint { return h.shift & 63 }
+
 // The fast validators below are small enough to be inlined into the hot
 // paths. They only say whether a word is good; on false the caller asks
 // the full validator (chunk, freeChunk, link) for the error, which checks
@@ -66,7 +71,7 @@ func (h *Heap) chunk(pos int) (uint64, error) {
 	if off := uint(pos - h.g.first); off < h.areaLen && off&h.unitMask == 0 {
 		w := le.Uint64(h.buf[pos:])
 		v := w & hdrValMask
-		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
+		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.sh() && (v&flagAlloc != 0 || v&7 == 0) {
 			return v, nil
 		}
 	}
@@ -79,7 +84,7 @@ func (h *Heap) chunk(pos int) (uint64, error) {
 func (h *Heap) chunkWord(pos int, w uint64) (uint64, error) {
 	if off := uint(pos - h.g.first); off < h.areaLen && off&h.unitMask == 0 {
 		v := w & hdrValMask
-		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.shift && (v&flagAlloc != 0 || v&7 == 0) {
+		if u := v >> unitShift; (w^mixHdr(pos, v))&^hdrValMask == 0 && u >= h.minU && u <= uint64(h.areaLen-off)>>h.sh() && (v&flagAlloc != 0 || v&7 == 0) {
 			return v, nil
 		}
 	}
@@ -87,7 +92,7 @@ func (h *Heap) chunkWord(pos int, w uint64) (uint64, error) {
 }
 
 func (h *Heap) chunkSlow(pos int) (uint64, error) {
-	if pos < h.g.first || pos > h.g.end || (pos-h.g.first)&(1<<h.shift-1) != 0 {
+	if pos < h.g.first || pos > h.g.end || (pos-h.g.first)&(1<<h.sh()-1) != 0 {
 		return 0, corruptAt(pos, "not a chunk position")
 	}
 	w := le.Uint64(h.buf[pos:])
@@ -101,7 +106,7 @@ func (h *Heap) chunkSlow(pos int) (uint64, error) {
 		if u != 0 || v&(flagAlloc|flagPersist) != flagAlloc {
 			return 0, corruptAt(pos, "bad end sentinel")
 		}
-	case u < h.minU || u > uint64(h.g.end-pos)>>h.shift:
+	case u < h.minU || u > uint64(h.g.end-pos)>>h.sh():
 		return 0, corruptAt(pos, fmt.Sprintf("size of %d units does not fit", u))
 	case v&flagAlloc == 0 && v&(flagPersist|flagPrevFree) != 0:
 		return 0, corruptAt(pos, "free chunk with allocated-only or prev-free flags")
@@ -132,7 +137,7 @@ func (h *Heap) putHdr(pos int, v uint64) { le.PutUint64(h.buf[pos:], sealHdr(pos
 func (h *Heap) makeFree(pos int, units uint64) {
 	w := sealHdr(pos, units<<unitShift)
 	le.PutUint64(h.buf[pos:], w)
-	le.PutUint64(h.buf[pos+int(units<<h.shift)-hdrSize:], w)
+	le.PutUint64(h.buf[pos+int(units<<h.sh())-hdrSize:], w)
 }
 
 func (h *Heap) slot(k int) int { return h.g.headsOff + 8*(k-h.g.kmin) }
@@ -144,7 +149,7 @@ func (h *Heap) link(pos int) (int, error) {
 	w := le.Uint64(h.buf[pos:])
 	if v := w & linkValMask; w == sealLink(pos, v) {
 		if v-1 < h.linkLim {
-			return h.g.first + int((v-1)<<h.shift), nil
+			return h.g.first + int((v-1)<<h.sh()), nil
 		}
 		if v == 0 {
 			return 0, nil
@@ -165,7 +170,7 @@ func (h *Heap) linkSlow(pos int) (int, error) {
 	if v-1 >= h.linkLim {
 		return 0, fmt.Errorf("bufheap: link at %#x: target unit %d past the end: %w", pos, v-1, memkit.ErrCorrupt)
 	}
-	return h.g.first + int((v-1)<<h.shift), nil
+	return h.g.first + int((v-1)<<h.sh()), nil
 }
 
 // linkRaw decodes a link word this call already validated or wrote.
@@ -174,13 +179,13 @@ func (h *Heap) linkRaw(pos int) int {
 	if v == 0 {
 		return 0
 	}
-	return h.g.first + int((v-1)<<h.shift)
+	return h.g.first + int((v-1)<<h.sh())
 }
 
 func (h *Heap) setLink(pos, target int) {
 	var v uint64
 	if target != 0 {
-		v = uint64(target-h.g.first)>>h.shift + 1
+		v = uint64(target-h.g.first)>>h.sh() + 1
 	}
 	le.PutUint64(h.buf[pos:], sealLink(pos, v))
 }
@@ -420,5 +425,5 @@ func (h *Heap) largestFree() int {
 	if best == 0 {
 		return 0
 	}
-	return int(best<<h.shift - hdrSize)
+	return int(best<<h.sh() - hdrSize)
 }
