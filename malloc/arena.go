@@ -24,8 +24,8 @@ import (
 //
 // mem, base, size, heap, shard, npages and idx are immutable after newArena.
 //
-// The first four fields fill the struct's first cache line (its size class
-// puts it on a 64-byte boundary): all that Malloc and Free read of it.
+// The first four fields fill the struct's first cache line (see arenaPad):
+// all that Malloc and Free read of it.
 type arena struct {
 	mem      []byte   // the mapping
 	pages    []uint32 // page -> run index in the shard, 0 when free
@@ -41,7 +41,14 @@ type arena struct {
 	nfree    int    // free pages
 	idx      int    // index in shard.arenas (stable: a released arena leaves a nil hole)
 	id       uint32 // in the global table, 0 once unregistered
+	_        [arenaPad]byte
 }
+
+// arenaPad brings the arena struct to 256 bytes on 64-bit platforms: Go
+// puts objects of a 256-byte size class on 256-byte boundaries, so the
+// first four fields share one cache line. (208 bytes, its size without
+// the pad, is a size class whose objects sit on 16-byte boundaries.)
+const arenaPad = 48 * (bits.UintSize / 64)
 
 // newArena maps and registers an arena for sh.
 func (h *Heap) newArena(sh *shard) (*arena, error) {

@@ -3,6 +3,7 @@
 package malloc
 
 import (
+	"math/bits"
 	"reflect"
 	"testing"
 )
@@ -12,6 +13,27 @@ func TestRunRecordSize(t *testing.T) {
 	if got := reflect.TypeFor[run]().Size(); got != 64 {
 		t.Fatalf("run record: got %d bytes, want 64", got)
 	}
+}
+
+// TestArenaSize checks that the arena struct fills a 256-byte size class
+// on 64-bit platforms (see arenaPad).
+func TestArenaSize(t *testing.T) {
+	if bits.UintSize != 64 {
+		t.Skip("the padding targets 64-bit platforms")
+	}
+	if got := reflect.TypeFor[arena]().Size(); got != 256 {
+		t.Fatalf("arena struct: got %d bytes, want 256", got)
+	}
+	h := newHeap(t, Config{})
+	for range 10 {
+		mustMalloc(t, h, 100<<10) // a medium block: an arena each
+	}
+	for _, a := range h.shards[0].arenas {
+		if off := addrOfPtr(a) % 64; off != 0 {
+			t.Fatalf("arena struct %d bytes past a 64-byte boundary, want 0", off)
+		}
+	}
+	mustCheck(t, h)
 }
 
 // TestSlotOf checks classMagic's division against real division for every
@@ -81,7 +103,7 @@ func TestRunStore(t *testing.T) {
 			t.Fatalf("record %d: got start %d after growth, want %d", i, got, i)
 		}
 	}
-	if off := addrOfRun(s.at(1)) % 64; off != 0 {
+	if off := addrOfPtr(s.at(1)) % 64; off != 0 {
 		t.Fatalf("records %d bytes past a 64-byte boundary, want 0", off)
 	}
 	s.release(500)

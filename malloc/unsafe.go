@@ -16,8 +16,8 @@ import "unsafe"
 // addrOf returns the address of b's first element (0 for a nil slice).
 func addrOf(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
 
-// addrOfRun returns the address of a run record (for a test of its alignment).
-func addrOfRun(r *run) uintptr { return uintptr(unsafe.Pointer(r)) }
+// addrOfPtr returns the address p holds (for tests of metadata alignment).
+func addrOfPtr[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
 
 // procPin and procUnpin are the runtime's own (linked by name, as
 // sync.Pool's are): procPin returns the id of the P (the scheduler's
