@@ -326,14 +326,31 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 	if !ok {
 		return fmt.Errorf("bufheap: free: slice at %#x: not in this heap: %w", addrOf(b), memkit.ErrInvalidFree)
 	}
+	err := h.freeOff(off, cap(b))
+	// A refused double or invalid free inside the buffer is logged all
+	// the same, so that the analyzer reports it with its site (freeNext's
+	// errors are ErrCorrupt only).
+	if h.log != nil && (err == nil || errors.Is(err, memkit.ErrInvalidFree)) {
+		if err == nil {
+			delete(h.sites, off)
+		}
+		h.log.Free(uint64(off), at)
+	}
+	return err
+}
+
+// freeOff frees the block whose payload starts at offset off of buf and
+// whose slice has capacity capb: Free without the nil and foreign-slice
+// checks and without profiling.
+func (h *Heap) freeOff(off, capb int) error {
 	// The block's cap, as Alloc returned it, ends where the next chunk's
 	// header starts. Loading that word now, before c's header says where
 	// next really is, lets the two cache misses overlap; free uses the
 	// word only if c's validated header puts next at the same place, and
 	// validates it like any other header.
 	var nw uint64
-	np := uint(off) + uint(cap(b))
-	if np-uint(h.g.first) <= h.areaLen {
+	np := uint(off) + uint(capb)
+	if np-uint(h.first) <= h.areaLen {
 		nw = le.Uint64(h.buf[np:])
 	} else {
 		np = 0
@@ -342,26 +359,13 @@ func (h *Heap) freeAt(b []byte, at profile.Site) error {
 	// position check also rules out everything outside the chunk area).
 	c := off - hdrSize
 	v, ok := h.hdrFast(c)
-	var err error
 	if !ok || v&flagAlloc == 0 {
-		c, v, err = h.live(off, "free")
-	}
-	if err != nil {
-		if h.log != nil && errors.Is(err, memkit.ErrInvalidFree) {
-			// Logged all the same, so that the analyzer reports the bad
-			// free with its site.
-			h.log.Free(uint64(off), at)
+		var err error
+		if c, v, err = h.live(off, "free"); err != nil {
+			return err
 		}
-		return err
 	}
-	if err := h.freeNext(c, v, int(np), nw); err != nil {
-		return err
-	}
-	if h.log != nil {
-		delete(h.sites, off)
-		h.log.Free(uint64(off), at)
-	}
-	return nil
+	return h.freeNext(c, v, int(np), nw)
 }
 
 // free frees allocated chunk c (header value v), merging it with free

@@ -59,7 +59,7 @@ func (h *Heap) linkFast(pos int) (int, bool) {
 	if v == 0 {
 		t = 0
 	}
-	return t, w == sealLink(pos, v) && (v-1 < h.linkLim || v == 0)
+	return t, w == sealLink(pos, v) && v <= h.linkLim // 0 (none) or 1..linkLim
 }
 
 // chunk reads and validates the header at pos: the position is a chunk
