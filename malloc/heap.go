@@ -49,7 +49,7 @@ type Config struct {
 	// granular blocks split and merged with both neighbours) instead of
 	// size-class slots: less memory where sizes are spread and lifetimes
 	// random (10 to 15 points more utilization on the CS:APP random
-	// traces), none on the AllocFree churns (92.4% and 94.3% at 10000 and
+	// traces), none on the AllocFree churns (91.3% and 94.3% at 10000 and
 	// 100000 live blocks, against 92.4% and 95.8% with slots and
 	// borrowing), and slower (about 2x on a cache-resident churn, even at
 	// 100000 live blocks).
