@@ -38,8 +38,8 @@ func (h *Heap) hdrWord(pos int, w uint64) (uint64, bool) {
 	return v, o <= h.lastPos && (w^mixHdr(pos, v))&^hdrValMask == 0 && v>>unitShift-h.minU <= h.lastPos-o
 }
 
-// hdrFast loads the header at pos, which must lie inside buf, and
-// validates it like hdrWord.
+// hdrFast loads the header at pos and validates it like hdrWord. Any pos
+// is safe: the range check comes before the load.
 func (h *Heap) hdrFast(pos int) (uint64, bool) {
 	o := bits.RotateLeft64(uint64(pos-h.first), -int(h.shift))
 	if o > h.lastPos {
