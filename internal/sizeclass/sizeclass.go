@@ -63,11 +63,15 @@ func (c Classes) Count() int { return c.count }
 // Down returns the class a free block of the given size is filed under: the
 // largest class whose smallest member is ≤ size.
 func (c Classes) Down(size uint64) int {
-	if size < 1<<c.sub {
+	// Every shift count here is below 64 (sub ≤ MaxSubBits, size < 2^64);
+	// masking with 63 says so to the compiler, which then drops its code
+	// for oversized shifts from these hot paths.
+	sub := c.sub & 63
+	if size < 1<<sub {
 		return int(size)
 	}
-	shift := uint(bits.Len64(size)-1) - c.sub
-	return int(shift<<c.sub) + int(size>>shift)
+	shift := (uint(bits.Len64(size)-1) - sub) & 63
+	return int(shift<<sub) + int(size>>shift)
 }
 
 // Up returns the class a search for size starts from: the smallest class
@@ -91,11 +95,12 @@ func (c Classes) Min(class int) uint64 {
 	if class < 0 || class >= c.count {
 		panic(fmt.Sprintf("sizeclass: class %d outside [0, %d)", class, c.count))
 	}
-	if class < 1<<c.sub {
+	sub := c.sub & 63 // shift counts below 64: see Down
+	if class < 1<<sub {
 		return uint64(class)
 	}
-	shift := uint(class>>c.sub) - 1
-	mant := uint64(class)&(1<<c.sub-1) | 1<<c.sub
+	shift := (uint(class>>sub) - 1) & 63
+	mant := uint64(class)&(1<<sub-1) | 1<<sub
 	return mant << shift
 }
 
