@@ -163,7 +163,13 @@
 //     keep slices in locals so stores through them do not force reloads.
 //
 // Last in, first out lists keep a just-freed block warm for its class's
-// next request. FirstFit adds a
+// next request. The windows trade cache lines for shorter chains: a window
+// spans two or three lines where an index slot and its node took two, and
+// the remainder's node is a random one rather than the just-released one.
+// While the metadata fits in L2 (about 10^4 blocks) that is a clear win;
+// at 10^5 blocks and beyond the extra misses eat the gain (cachegrind, L2
+// of 1 MiB, 10^5 live: 10.5 lines missed per free+alloc pair against 6.6
+// with an index of every block). FirstFit adds a
 // root-to-block descent per call, about 2 ln n nodes deep; each level reads
 // both children before the compare that picks one, so the cache misses of
 // successive levels overlap. It repairs maxf only up to the first ancestor
