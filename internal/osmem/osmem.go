@@ -59,6 +59,26 @@ func Unmap(b []byte) error {
 	return nil
 }
 
+// Remap resizes a mapping returned by Map or Remap to n bytes rounded up to
+// PageSize, where the OS can do it without copying: it extends the mapping
+// where it lies or moves its pages to a new address (Linux mremap). The
+// bytes up to the smaller size are kept and pages added read as zero. On
+// success b must no longer be used; the result replaces it, with len and
+// cap the rounded size. On failure b is unchanged and still mapped; where
+// the OS has no such call the error wraps errors.ErrUnsupported, and the
+// caller maps, copies and unmaps instead.
+func Remap(b []byte, n int) ([]byte, error) {
+	size, ok := RoundUp(n)
+	if !ok || size == 0 || cap(b) == 0 {
+		return nil, fmt.Errorf("osmem: remap %d bytes to %d: invalid size", cap(b), n)
+	}
+	nb, err := remapPages(b[:cap(b)], size)
+	if err != nil {
+		return nil, fmt.Errorf("osmem: remap %d bytes to %d: %w", cap(b), size, err)
+	}
+	return nb, nil
+}
+
 // Decommit gives the physical pages behind b back to the OS, keeping the
 // range mapped; they read as zero afterwards. b must start on a page
 // boundary and its length must be a multiple of PageSize.

@@ -2,7 +2,10 @@
 
 package osmem
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 func TestMapUnmap(t *testing.T) {
 	for _, n := range []int{1, PageSize - 1, PageSize, PageSize + 1, 1 << 20} {
@@ -50,5 +53,56 @@ func TestBadArguments(t *testing.T) {
 	}
 	if err := Unmap(nil); err != nil {
 		t.Errorf("Unmap(nil) = %v, want nil", err)
+	}
+}
+
+// TestRemap grows and shrinks a mapping where the OS can remap: the kept
+// bytes survive, added pages read as zero, and the result unmaps cleanly.
+// Elsewhere Remap must say it is unsupported and leave b mapped.
+func TestRemap(t *testing.T) {
+	b, err := Map(3 * PageSize)
+	if err != nil {
+		t.Fatalf("Map: %v", err)
+	}
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	nb, err := Remap(b, 40*PageSize+1)
+	if errors.Is(err, errors.ErrUnsupported) {
+		if b[len(b)-1] != byte((len(b)-1)*7) {
+			t.Fatal("unsupported Remap disturbed the old mapping")
+		}
+		if err := Unmap(b); err != nil {
+			t.Fatalf("Unmap: %v", err)
+		}
+		t.Skipf("Remap unsupported here: %v", err)
+	}
+	if err != nil {
+		t.Fatalf("Remap grow: %v", err)
+	}
+	if want := 41 * PageSize; len(nb) != want || cap(nb) != want {
+		t.Fatalf("Remap grow: len %d cap %d, want %d", len(nb), cap(nb), want)
+	}
+	for i := range nb {
+		want := byte(0)
+		if i < 3*PageSize {
+			want = byte(i * 7)
+		}
+		if nb[i] != want {
+			t.Fatalf("after grow: byte %d = %d, want %d", i, nb[i], want)
+		}
+	}
+	sb, err := Remap(nb, PageSize)
+	if err != nil {
+		t.Fatalf("Remap shrink: %v", err)
+	}
+	if len(sb) != PageSize || sb[PageSize-1] != byte((PageSize-1)*7) {
+		t.Fatalf("after shrink: len %d, last byte %d", len(sb), sb[PageSize-1])
+	}
+	if _, err := Remap(sb, 0); err == nil {
+		t.Fatal("Remap to 0 bytes: nil error, want one")
+	}
+	if err := Unmap(sb); err != nil {
+		t.Fatalf("Unmap: %v", err)
 	}
 }
