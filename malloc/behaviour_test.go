@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/memkit/memkit"
+	"github.com/memkit/memkit/internal/osmem"
 )
 
 func newHeap(t testing.TB, cfg Config) *Heap {
@@ -665,4 +666,49 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("New(%+v): got %v, want ErrInvalidConfig", cfg, err)
 		}
 	}
+}
+
+// TestReallocLargeChain grows a large block page by page, as a realloc
+// chain does: its bytes survive every step, the heap keeps one mapping of
+// the block's rounded size, the old addresses are no longer live blocks,
+// and the counters agree with Check.
+func TestReallocLargeChain(t *testing.T) {
+	h := newHeap(t, Config{})
+	const start = 200 << 10
+	b := mustMalloc(t, h, start)
+	for i := range b {
+		b[i] = byte(i * 13)
+	}
+	page := osmem.PageSize
+	for step := 1; step <= 40; step++ {
+		old := b
+		n := start + step*(page+1)
+		nb, err := h.Realloc(b, n)
+		if err != nil || len(nb) != n {
+			t.Fatalf("step %d: Realloc to %d: len %d, err %v", step, n, len(nb), err)
+		}
+		for _, i := range []int{0, 1, start / 2, start - 1} {
+			if nb[i] != byte(i*13) {
+				t.Fatalf("step %d: byte %d is %d, want %d", step, i, nb[i], byte(i*13))
+			}
+		}
+		if addrOf(nb) != addrOf(old) {
+			if err := h.Free(old); !errors.Is(err, memkit.ErrInvalidFree) {
+				t.Fatalf("step %d: Free of the moved-from block: got %v, want ErrInvalidFree", step, err)
+			}
+		}
+		b = nb
+		s := h.Stats()
+		if rounded, _ := osmem.RoundUp(cap(b)); s.LargeMappings != 1 || s.Mapped < int64(rounded) {
+			t.Fatalf("step %d: LargeMappings %d, Mapped %d; want 1 and at least %d", step, s.LargeMappings, s.Mapped, rounded)
+		}
+		mustCheck(t, h)
+	}
+	if err := h.Free(b); err != nil {
+		t.Fatal(err)
+	}
+	if s := h.Stats(); s.Live != 0 || s.LargeMappings != 0 {
+		t.Fatalf("after Free: Live %d, LargeMappings %d; want 0 and 0", s.Live, s.LargeMappings)
+	}
+	mustCheck(t, h)
 }

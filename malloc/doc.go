@@ -129,8 +129,13 @@
 //
 // Realloc keeps the block when the new size fits its usable size (a
 // shrink, or growth within the slot); medium and fit blocks also grow into
-// a free neighbour and give a shrunk tail back. Otherwise it allocates,
-// copies min(len(b), n) bytes and frees; a failure leaves b untouched.
+// a free neighbour and give a shrunk tail back. A large block that grows
+// is remapped on Linux (osmem.Remap, mremap): the mapping extends where it
+// lies or its pages move to a new address, with no copy and no page fault
+// on the bytes it held, so a realloc chain of large blocks costs a system
+// call every few pages instead of a copy of the whole block. Otherwise
+// Realloc allocates, copies min(len(b), n) bytes and frees; a failure
+// leaves b untouched.
 //
 // # Alignment and zeroing
 //

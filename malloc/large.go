@@ -48,7 +48,11 @@ func (h *Heap) freeLarge(addr uintptr, op string) error {
 }
 
 // resizeLarge is resizeInPlace for a large block: in place when n fits its
-// mapping.
+// mapping; otherwise, where the OS can (osmem.Remap: Linux mremap), the
+// mapping grows where it lies or its pages move to a larger one, so a
+// growing large block is never copied and its pages never fault in again.
+// A remap is counted like the malloc, copy and free it replaces. When the
+// OS cannot remap, it returns nil and the caller moves the block.
 func (h *Heap) resizeLarge(addr uintptr, n int) ([]byte, int, error) {
 	h.largeMu.Lock()
 	defer h.largeMu.Unlock()
@@ -59,5 +63,19 @@ func (h *Heap) resizeLarge(addr uintptr, n int) ([]byte, int, error) {
 	if n <= len(l.mem) {
 		return l.mem[:n], len(l.mem), nil
 	}
-	return nil, len(l.mem), nil
+	old := len(l.mem)
+	mem, err := osmem.Remap(l.mem, n)
+	if err != nil {
+		return nil, old, nil
+	}
+	delete(h.large, addr)
+	l.mem = mem
+	h.large[addrOf(mem)] = l
+	st := &h.lstats
+	st.allocs++
+	st.frees++
+	st.bytesAllocated += uint64(len(mem))
+	st.bytesFreed += uint64(old)
+	h.mapped.Add(int64(len(mem) - old))
+	return mem[:n], len(mem), nil
 }
