@@ -32,23 +32,16 @@ func (h *Heap) account(live int64) acct {
 				continue
 			}
 			x.freePages += int64(a.nfree) << pageShift
-			for p := 0; p < a.npages; {
-				ri := a.pages[p]
-				if ri == 0 {
-					p++
-					continue
-				}
-				r := sh.runs.at(ri)
-				p += int(r.pages)
+			a.eachRun(&sh.runs, func(_ uint32, r *run) {
 				if r.class < 0 {
 					x.medium += int64(r.pages) << pageShift
-					continue
+					return
 				}
 				slotBytes += int64(r.used) * int64(r.size)
 				x.freeSlots += int64(uint32(r.bump)-r.used) * int64(r.size)
 				x.bumpTail += int64(r.nslots-r.bump) * int64(r.size)
 				x.runTail += int64(r.pages)<<pageShift - int64(r.nslots)*int64(r.size)
-			}
+			})
 		}
 	}
 	x.rounding = slotBytes - live

@@ -333,17 +333,10 @@ func (sh *shard) reset() {
 		if a == nil {
 			continue
 		}
-		for p := 0; p < a.npages; {
-			ri := a.pages[p]
-			if ri == 0 {
-				p++
-				continue
-			}
-			r := sh.runs.at(ri)
-			p += int(r.pages)
+		a.eachRun(&sh.runs, func(ri uint32, r *run) {
 			a.give(int(r.start>>pageShift), int(r.pages))
 			sh.runs.release(ri)
-		}
+		})
 		clear(a.starts)
 		clear(a.fstarts)
 	}

@@ -119,3 +119,19 @@ func (r *run) take() uint32 {
 	}
 	return 0 // unreachable while used < nslots
 }
+
+// eachRun calls fn for every run of arena a in page order, with its index
+// in runs. fn may give the run's pages back and release its record: the
+// walk has read the run's length before it calls fn.
+func (a *arena) eachRun(runs *runStore, fn func(ri uint32, r *run)) {
+	for p := 0; p < a.npages; {
+		ri := a.pages[p]
+		if ri == 0 {
+			p++
+			continue
+		}
+		r := runs.at(ri)
+		p += int(r.pages)
+		fn(ri, r)
+	}
+}
