@@ -41,14 +41,15 @@ type arena struct {
 	nfree    int    // free pages
 	idx      int    // index in shard.arenas (stable: a released arena leaves a nil hole)
 	id       uint32 // in the global table, 0 once unregistered
+	ptag     uint64 // page-table tag: heap id and shard index in place, noTag if the heap has no id
 	_        [arenaPad]byte
 }
 
 // arenaPad brings the arena struct to 256 bytes on 64-bit platforms: Go
 // puts objects of a 256-byte size class on 256-byte boundaries, so the
-// first four fields share one cache line. (208 bytes, its size without
-// the pad, is a size class whose objects sit on 16-byte boundaries.)
-const arenaPad = 48 * (bits.UintSize / 64)
+// first four fields share one cache line. (216 bytes, its size without
+// the pad, is a size class whose objects sit on 8-byte boundaries.)
+const arenaPad = 40 * (bits.UintSize / 64)
 
 // newArena maps and registers an arena for sh.
 func (h *Heap) newArena(sh *shard) (*arena, error) {
@@ -70,6 +71,10 @@ func (h *Heap) newArena(sh *shard) (*arena, error) {
 		dirty:    masks[w:],
 		npages:   np,
 		nfree:    np,
+		ptag:     noTag,
+	}
+	if h.ptag != noTag {
+		a.ptag = h.ptag | uint64(sh.id)<<entShardShift
 	}
 	for p := range np {
 		a.freeMask[p/64] |= 1 << (p % 64)
@@ -109,6 +114,7 @@ func (a *arena) fitBitmaps() {
 // without the lock): a Free that still found a here sees only free pages
 // under the shard lock and reports an invalid free.
 func (h *Heap) releaseArena(a *arena) error {
+	a.publish(0, a.npages, 0, 0)
 	unregister(a)
 	h.mapped.Add(-int64(a.size))
 	return osmem.Unmap(a.mem)
@@ -167,6 +173,7 @@ func (a *arena) take(p, k int, ri uint32) bool {
 		a.dirty[i/64] |= 1 << (i % 64)
 		a.pages[i] = ri
 	}
+	a.publish(p, k, ri, mediumClass)
 	a.nfree -= k
 	return clean
 }
@@ -185,6 +192,7 @@ func (a *arena) give(p, k int) int {
 		a.freeMask[i/64] |= 1 << (i % 64)
 		a.pages[i] = 0
 	}
+	a.publish(p, k, 0, 0)
 	a.nfree += k
 	return merged
 }

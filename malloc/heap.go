@@ -75,6 +75,7 @@ type Heap struct {
 	arenaSize      int
 	largeThreshold int
 	mapped         atomic.Int64 // bytes currently mapped, arenas and large
+	ptag           uint64       // the heap's id in page-table entries (ptable.go); noTag if none
 
 	largeMu sync.Mutex // guards large and largeStats
 	large   map[uintptr]*largeBlock
@@ -94,6 +95,7 @@ type shard struct {
 	cursor  int // arenas below this index have no free page
 	stats   counters
 	h       *Heap
+	id      int      // index in h.shards
 	_       [64]byte // keep neighbouring shards' locks on separate cache lines
 }
 
@@ -142,7 +144,9 @@ func New(cfg Config) (*Heap, error) {
 	h.shardMask = uint32(n - 1)
 	for i := range h.shards {
 		h.shards[i].h = h
+		h.shards[i].id = i
 	}
+	h.ptag = newHeapTag()
 	if cfg.Debug {
 		h.dbg = newDebugState()
 	}
@@ -321,6 +325,7 @@ func (sh *shard) newRun(k int, c int8) (uint32, *run, error) {
 		r.nslots = uint16(classSlots[c])
 		r.initSlots()
 		sh.classes[c].add(r, ri)
+		a.publish(p, k, ri, c)
 	case c == fitClass:
 		r.size = uint32(k << pageShift)
 		a.fitBitmaps()
@@ -489,7 +494,46 @@ func (h *Heap) Free(b []byte) error {
 
 // free frees the block at addr (no Debug layer).
 func (h *Heap) free(addr uintptr, op string) error {
-	// lookup and arenaOf, inlined by hand: this is the hot path.
+	// A slab block, found through the page table (ptable.go): the entry
+	// names the shard, the run, the class and the page's place in the run.
+	if ep := pageEntry(addr); ep != nil {
+		e := ep.Load()
+		if c := uint32(e>>entClassShift) & entNoClass; e&entTagMask == h.ptag && c < numClasses {
+			sh := &h.shards[uint32(e>>entShardShift)&h.shardMask]
+			h.lock(sh)
+			if !h.concurrent || ep.Load() == e {
+				x := uint32(e>>entPageShift&(maxRunPages-1))<<pageShift | uint32(addr)&(pageSize-1)
+				i := uint32(uint64(x) * classMagic[c] >> 32)
+				ri := uint32(e)
+				r := sh.runs.at(ri)
+				if i*classSize[c] == x && i < uint32(r.nslots) && r.isLive(i) {
+					r.live[i>>6] &^= 1 << (i & 63)
+					st := &sh.stats
+					st.frees++
+					st.bytesFreed += uint64(classSize[c])
+					cl := &sh.classes[c]
+					if r.used == uint32(r.nslots) {
+						cl.add(r, ri)
+					}
+					r.used--
+					if r.used == 0 {
+						cl.remove(&sh.runs, ri)
+						sh.freeRun(ri, r)
+					}
+					h.unlock(sh)
+					return nil
+				}
+			}
+			h.unlock(sh)
+		}
+	}
+	return h.freeSlow(addr, op)
+}
+
+// freeSlow is free for every block the page table does not settle: medium,
+// fit and large blocks, and invalid frees.
+func (h *Heap) freeSlow(addr uintptr, op string) error {
+	// lookup and arenaOf, inlined by hand.
 	var a *arena
 	g := uint64(addr) >> granShift
 	if t := g >> leafBits; t < 1<<topBits {

@@ -212,6 +212,15 @@ func (sh *shard) check(mapped *int64) error {
 		if nfree != a.nfree {
 			return corrupt("arena %#x: %d free pages, counter says %d", a.base, nfree, a.nfree)
 		}
+		for p := range a.npages {
+			var want uint64
+			if ri := a.pages[p]; ri != 0 {
+				want = a.entry(ri, sh.runs.at(ri).class, p)
+			}
+			if ep := pageEntry(a.base + uintptr(p)<<pageShift); ep == nil || ep.Load() != want {
+				return corrupt("arena %#x page %d: page-table entry disagrees with the run", a.base, p)
+			}
+		}
 		if a.starts != nil {
 			for p := 0; p < a.npages; p++ {
 				if a.pages[p] == 0 {
@@ -490,5 +499,7 @@ func (h *Heap) Close() error {
 		}
 	}
 	errs = append(errs, h.resetLarge())
+	freeHeapTag(h.ptag)
+	h.ptag = noTag
 	return errors.Join(errs...)
 }

@@ -104,6 +104,7 @@ func register(a *arena) error {
 	}
 	reg[id] = a
 	table.reg.Store(&reg)
+	ptReserve(a.base, a.size)
 	a.id = id
 	for g := uint64(a.base) >> granShift; g <= end>>granShift; g++ {
 		t := g >> leafBits
