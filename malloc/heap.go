@@ -496,7 +496,15 @@ func (h *Heap) Free(b []byte) error {
 func (h *Heap) free(addr uintptr, op string) error {
 	// A slab block, found through the page table (ptable.go): the entry
 	// names the shard, the run, the class and the page's place in the run.
-	if ep := pageEntry(addr); ep != nil {
+	// (pageEntry, inlined by hand: this is the hot path.)
+	g := uint64(addr) >> pageShift
+	var ep *atomic.Uint64
+	if l := ptable.hot.Load(); l != nil && l.t == g>>ptLeafBits {
+		ep = &l.e[g&(1<<ptLeafBits-1)]
+	} else {
+		ep = pageEntrySlow(g)
+	}
+	if ep != nil {
 		e := ep.Load()
 		if c := uint32(e>>entClassShift) & entNoClass; e&entTagMask == h.ptag && c < numClasses {
 			sh := &h.shards[uint32(e>>entShardShift)&h.shardMask]

@@ -28,7 +28,10 @@ import (
 //
 // The top level holds leaf numbers (1-based, 0: no leaf), not pointers, so
 // the garbage collector scans nothing of the table but the short list of
-// leaves.
+// leaves. The leaf made last is also kept as the hot leaf, tried first: a
+// leaf spans 1 GiB of address space and the mappings of a process
+// usually sit together, so most lookups take two dependent loads (the
+// hot leaf, the entry) instead of four.
 const (
 	ptLeafBits = 18
 	ptTopBits  = max(0, addrBitsUsed-pageShift-ptLeafBits)
@@ -47,9 +50,15 @@ const (
 // noTag is Heap.ptag of a heap that got no id: it matches no entry.
 const noTag = ^uint64(0)
 
-type pleaf [1 << ptLeafBits]atomic.Uint64
+// A pleaf holds the entries of 2^ptLeafBits pages: those of top-level
+// slot t.
+type pleaf struct {
+	t uint64
+	e [1 << ptLeafBits]atomic.Uint64
+}
 
 var ptable struct {
+	hot    atomic.Pointer[pleaf]         // the leaf made last, read first (most processes need one)
 	top    [1 << ptTopBits]atomic.Uint32 // leaf number + 1, 0: none
 	leaves atomic.Pointer[[]*pleaf]      // written under table.mu
 	ids    []uint16                      // heap ids free for reuse (table.mu)
@@ -60,6 +69,17 @@ var ptable struct {
 // arena was ever mapped in its gigabyte.
 func pageEntry(addr uintptr) *atomic.Uint64 {
 	g := uint64(addr) >> pageShift
+	if l := ptable.hot.Load(); l != nil && l.t == g>>ptLeafBits {
+		return &l.e[g&(1<<ptLeafBits-1)]
+	}
+	return pageEntrySlow(g)
+}
+
+// pageEntrySlow is pageEntry for page number g outside the hot leaf:
+// through the top level (kept out of line: Free inlines the hot test).
+//
+//go:noinline
+func pageEntrySlow(g uint64) *atomic.Uint64 {
 	t := g >> ptLeafBits
 	if t >= 1<<ptTopBits {
 		return nil
@@ -68,7 +88,7 @@ func pageEntry(addr uintptr) *atomic.Uint64 {
 	if n == 0 {
 		return nil
 	}
-	return &(*ptable.leaves.Load())[n-1][g&(1<<ptLeafBits-1)]
+	return &(*ptable.leaves.Load())[n-1].e[g&(1<<ptLeafBits-1)]
 }
 
 // ptReserve makes the leaves covering [base, base+size); table.mu is held.
@@ -81,9 +101,11 @@ func ptReserve(base, size uintptr) {
 		if p := ptable.leaves.Load(); p != nil {
 			leaves = *p
 		}
-		leaves = append(leaves[:len(leaves):len(leaves)], new(pleaf))
+		l := &pleaf{t: t}
+		leaves = append(leaves[:len(leaves):len(leaves)], l)
 		ptable.leaves.Store(&leaves)
 		ptable.top[t].Store(uint32(len(leaves)))
+		ptable.hot.Store(l)
 	}
 }
 
