@@ -10,28 +10,95 @@ import (
 
 // Check walks all metadata and returns an error wrapping memkit.ErrCorrupt
 // at the first broken invariant: blocks that do not tile the space, a
-// misaligned or empty block, two free neighbours, a broken link, a free
-// block missing from (or a live block present in) the free structures, an
-// index or treap that does not find a block, a wrong subtree maximum, or a
-// counter that differs from a recount. It costs O(n) for n blocks and
-// allocates no Go memory. The zero Allocator passes.
+// misaligned or empty block, two free neighbours, a counter that differs
+// from a recount, and the policy's own structures: for GoodFit a broken
+// link, a free block missing from (or a live block present in) the free
+// lists, an index that does not find a block; for FirstFit any B+-tree
+// invariant (see btree). It costs O(n) for n blocks and allocates no Go
+// memory. The zero Allocator passes.
 func (a *Allocator) Check() error {
-	if a.nodes == nil {
+	if a.size == 0 {
 		return nil
 	}
-	corrupt := func(format string, args ...any) error {
-		return fmt.Errorf("offset: check: %s: %w", fmt.Sprintf(format, args...), memkit.ErrCorrupt)
+	var err error
+	if a.policy == FirstFit {
+		err = a.checkTree()
+	} else {
+		err = a.checkNodes()
 	}
+	if err != nil {
+		return err
+	}
+	return a.checkBlocks()
+}
+
+// corrupt formats a Check failure.
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("offset: check: %s: %w", fmt.Sprintf(format, args...), memkit.ErrCorrupt)
+}
+
+// checkBlocks checks the blocks as walk lists them (the policy's check has
+// made sure the walk ends): they tile the space, each aligned and
+// non-empty, no two free ones touch, and the counters equal a recount.
+func (a *Allocator) checkBlocks() error {
+	var (
+		off, allocated   uint64
+		live, freeN      int
+		prevFree, broken bool
+		err              error
+	)
+	a.walk(func(start, end uint64, free bool) bool {
+		switch {
+		case start != off:
+			err = corrupt("block starts at %#x, want %#x (gap or overlap)", start, off)
+		case end <= start || end > a.size:
+			err = corrupt("block %#x ends at %#x (space %#x)", start, end, a.size)
+		case start&(a.align-1) != 0 || end&(a.align-1) != 0:
+			err = corrupt("block [%#x, %#x) not aligned to %d", start, end, a.align)
+		case free && prevFree:
+			err = corrupt("free blocks at %#x and before it not merged", start)
+		}
+		if err != nil {
+			broken = true
+			return false
+		}
+		if free {
+			freeN++
+		} else {
+			live++
+			allocated += end - start
+		}
+		prevFree = free
+		off = end
+		return true
+	})
+	if broken {
+		return err
+	}
+	if off != a.size {
+		return corrupt("blocks end at %#x, space is %#x", off, a.size)
+	}
+	nodes := a.nodesInUse
+	if a.policy == FirstFit {
+		nodes = a.ff.n
+	}
+	if live != a.live || freeN != a.freeBlocks || live+freeN != nodes || allocated != a.allocated {
+		return corrupt("counters say %d live, %d free, %d nodes, %d bytes allocated; recount: %d, %d, %d, %d",
+			a.live, a.freeBlocks, nodes, a.allocated, live, freeN, live+freeN, allocated)
+	}
+	return nil
+}
+
+// checkNodes checks GoodFit's node table: the sentinel, the address
+// chain's links (so that walk ends), that find locates every block, the
+// index, the unused-node list and the free lists.
+func (a *Allocator) checkNodes() error {
 	limit := len(a.nodes) // any walk longer than this loops
 	var (
-		off       uint64
-		prev      uint32
-		count     int
-		live      int
-		freeN     int
-		allocated uint64
-		prevFree  bool
-		indexed   int // GoodFit: blocks whose node is outside their window
+		prev    uint32
+		count   int
+		freeN   int
+		indexed int // blocks whose node is outside their window
 	)
 	if s := a.nodes[0]; s.off != a.size || s.next == 0 || a.nodes[s.next].prev != 0 {
 		return corrupt("sentinel node 0 is {end %#x, first %d, last %d}, want end %#x and a first block", s.off, s.next, s.prev, a.size)
@@ -44,54 +111,26 @@ func (a *Allocator) Check() error {
 			return corrupt("address chain loops")
 		}
 		n := a.nodes[i]
-		if n.prev != prev {
-			return corrupt("block %#x: prev link %d, want %d", a.start(i), n.prev, prev)
-		}
 		start := n.off &^ freeBit
-		if start != off {
-			return corrupt("block %d starts at %#x, want %#x (gap or overlap)", i, start, off)
+		if n.prev != prev {
+			return corrupt("block %#x: prev link %d, want %d", start, n.prev, prev)
 		}
-		end := a.size
-		if n.next != 0 {
-			if int(n.next) >= len(a.nodes) {
-				return corrupt("link to node %d outside the table of %d", n.next, len(a.nodes))
-			}
-			end = a.nodes[n.next].off &^ freeBit
-		} else if i != a.nodes[0].prev {
+		if int(n.next) >= len(a.nodes) {
+			return corrupt("link to node %d outside the table of %d", n.next, len(a.nodes))
+		}
+		if n.next == 0 && i != a.nodes[0].prev {
 			return corrupt("block %#x ends the chain but last is node %d", start, a.nodes[0].prev)
 		}
-		if end <= start || end > a.size {
-			return corrupt("block %#x ends at %#x (space %#x)", start, end, a.size)
-		}
-		if start&(a.align-1) != 0 || end&(a.align-1) != 0 {
-			return corrupt("block [%#x, %#x) not aligned to %d", start, end, a.align)
-		}
-		free := n.off&freeBit != 0
-		if free && prevFree {
-			return corrupt("free blocks at %#x and before it not merged", start)
-		}
-		if free {
+		if n.off&freeBit != 0 {
 			freeN++
-		} else {
-			live++
-			allocated += end - start
 		}
-		if err := a.checkFind(i, start); err != nil {
-			return err
+		if got := a.find(start); got != i {
+			return corrupt("lookup of %#x finds node %d, want %d", start, got, i)
 		}
-		if a.policy == GoodFit && !a.atHome(i, start) {
+		if !a.atHome(i, start) {
 			indexed++
 		}
-		prevFree = free
 		prev = i
-		off = end
-	}
-	if off != a.size {
-		return corrupt("blocks end at %#x, space is %#x", off, a.size)
-	}
-	if live != a.live || freeN != a.freeBlocks || count != a.nodesInUse || allocated != a.allocated {
-		return corrupt("counters say %d live, %d free, %d nodes, %d bytes allocated; recount: %d, %d, %d, %d",
-			a.live, a.freeBlocks, a.nodesInUse, a.allocated, live, freeN, count, allocated)
 	}
 	unused := 0
 	var back uint32
@@ -110,34 +149,10 @@ func (a *Allocator) Check() error {
 	if int(a.used)-1 != count+unused {
 		return corrupt("%d nodes handed out, %d in blocks and %d unused", a.used-1, count, unused)
 	}
-	if a.policy == GoodFit {
-		if n := a.index.count(); n != indexed {
-			return corrupt("index holds %d entries, %d blocks sit outside their window", n, indexed)
-		}
-		return a.checkLists(freeN)
+	if n := a.index.count(); n != indexed {
+		return corrupt("index holds %d entries, %d blocks sit outside their window", n, indexed)
 	}
-	n, err := a.checkTree(a.root, 0, a.size, 0)
-	if err != nil {
-		return err
-	}
-	if n != count {
-		return corrupt("treap holds %d blocks, chain %d", n, count)
-	}
-	return nil
-}
-
-// checkFind checks that the policy's lookup finds block i by its offset.
-func (a *Allocator) checkFind(i uint32, start uint64) error {
-	var got uint32
-	if a.policy == GoodFit {
-		got = a.find(start)
-	} else {
-		got = a.treeFind(start)
-	}
-	if got != i {
-		return fmt.Errorf("offset: check: lookup of %#x finds node %d, want %d: %w", start, got, i, memkit.ErrCorrupt)
-	}
-	return nil
+	return a.checkLists(freeN)
 }
 
 // checkLists checks GoodFit's free lists and bitmap: every listed block is
@@ -176,41 +191,162 @@ func (a *Allocator) checkLists(freeN int) error {
 	return nil
 }
 
-// checkTree checks the subtree t: keys within [lo, hi), heap order under a
-// parent of priority parentPrio (0: the root), and maxf. It returns the
-// number of nodes. Depth is bounded by the node count, checked by the
-// caller's count comparison and by the key ranges shrinking.
-func (a *Allocator) checkTree(t uint32, lo, hi uint64, depth int) (int, error) {
-	if t == 0 {
-		return 0, nil
+// checkTree checks FirstFit's B+-tree against every invariant of btree:
+// uniform leaf depth, fill bounds, unused slots cleared, each inner entry's
+// first key and maximum equal to a recount of its child, the leaf chain in
+// the order of the tree, leaf ends, the block count, the unused-node lists
+// and pool sizes that hold the worst case of the block budget. Keys that
+// increase and tile the space are checkBlocks' part.
+func (a *Allocator) checkTree() error {
+	t := &a.ff
+	if t.capBlocks < 1 || len(t.leaves) < maxLeaves(t.capBlocks)+1 || len(t.inners) < maxInners(t.capBlocks)+1 {
+		return corrupt("pools of %d leaves and %d inner nodes for %d blocks, want %d and %d",
+			len(t.leaves)-1, len(t.inners)-1, t.capBlocks, maxLeaves(t.capBlocks), maxInners(t.capBlocks))
 	}
-	if int(t) >= len(a.nodes) || depth > len(a.nodes) {
-		return 0, fmt.Errorf("offset: check: treap link %d invalid: %w", t, memkit.ErrCorrupt)
+	if t.n < 1 || t.n > t.capBlocks {
+		return corrupt("%d blocks, budget %d", t.n, t.capBlocks)
 	}
-	n := a.nodes[t]
-	k := n.off &^ freeBit
-	if k < lo || k >= hi {
-		return 0, fmt.Errorf("offset: check: treap key %#x outside [%#x, %#x): %w", k, lo, hi, memkit.ErrCorrupt)
+	if t.height < 0 || t.height > maxHeight || int(t.usedLeaves) > len(t.leaves) || int(t.usedInners) > len(t.inners) {
+		return corrupt("height %d, high-water marks %d and %d", t.height, t.usedLeaves, t.usedInners)
 	}
-	for _, c := range [2]uint32{n.a, n.b} {
-		if c != 0 && prio(c) > prio(t) {
-			return 0, fmt.Errorf("offset: check: treap heap order broken at %#x: %w", k, memkit.ErrCorrupt)
+	c := treeCheck{t: t}
+	_, mx, err := c.node(t.root, 0)
+	if err != nil {
+		return err
+	}
+	if mx != t.rootMax {
+		return corrupt("largest free block %d, recount %d", t.rootMax, mx)
+	}
+	if last := &t.leaves[c.prevLeaf]; last.next != 0 || last.end != a.size {
+		return corrupt("last leaf %d links to %d and ends at %#x, want 0 and %#x", c.prevLeaf, last.next, last.end, a.size)
+	}
+	if c.blocks != t.n {
+		return corrupt("leaves hold %d blocks, count says %d", c.blocks, t.n)
+	}
+	if t.firstLeaf() != c.firstLeaf {
+		return corrupt("first leaf %d, tree's %d", t.firstLeaf(), c.firstLeaf)
+	}
+	// Unused nodes: every pool entry below the high-water mark is in the
+	// tree or on its unused list, once.
+	unused := 0
+	for i := t.freeLeaves; i != 0; i = t.leaves[i].next {
+		if i >= t.usedLeaves {
+			return corrupt("unused leaf %d past the high-water mark %d", i, t.usedLeaves)
+		}
+		if unused++; unused > len(t.leaves) {
+			return corrupt("unused-leaf list loops")
 		}
 	}
-	l, err := a.checkTree(n.a, lo, k, depth+1)
-	if err != nil {
-		return 0, err
+	if c.leaves+unused != int(t.usedLeaves)-1 {
+		return corrupt("%d leaves handed out, %d in the tree and %d unused", t.usedLeaves-1, c.leaves, unused)
 	}
-	r, err := a.checkTree(n.b, k+1, hi, depth+1)
-	if err != nil {
-		return 0, err
+	unused = 0
+	for i := t.freeInners; i != 0; i = t.inners[i].child[0] {
+		if i >= t.usedInners {
+			return corrupt("unused inner node %d past the high-water mark %d", i, t.usedInners)
+		}
+		if unused++; unused > len(t.inners) {
+			return corrupt("unused inner-node list loops")
+		}
 	}
-	want := max(a.maxf[n.a], a.maxf[n.b])
-	if n.off&freeBit != 0 {
-		want = max(want, a.blockSize(t))
+	if c.inners+unused != int(t.usedInners)-1 {
+		return corrupt("%d inner nodes handed out, %d in the tree and %d unused", t.usedInners-1, c.inners, unused)
 	}
-	if a.maxf[t] != want {
-		return 0, fmt.Errorf("offset: check: treap max at %#x is %d, want %d: %w", k, a.maxf[t], want, memkit.ErrCorrupt)
+	return nil
+}
+
+// treeCheck is checkTree's state while it visits the tree in order.
+type treeCheck struct {
+	t                   *btree
+	firstLeaf, prevLeaf uint32 // the first and the last leaf visited
+	blocks              int    // entries in the leaves visited
+	leaves, inners      int    // nodes visited
+}
+
+// node checks the subtree x at depth d and returns its first key and
+// largest free block.
+func (c *treeCheck) node(x uint32, d int) (uint64, uint64, error) {
+	t := c.t
+	if d == t.height {
+		return c.leaf(x)
 	}
-	return l + r + 1, nil
+	if x == 0 || x >= t.usedInners {
+		return 0, 0, corrupt("inner link %d at depth %d outside [1, %d)", x, d, t.usedInners)
+	}
+	if c.inners++; c.inners >= int(t.usedInners) {
+		return 0, 0, corrupt("inner node %d visited twice", x)
+	}
+	in := &t.inners[x]
+	n := int(in.n)
+	lo := innerMin
+	if d == 0 {
+		lo = 2
+	}
+	if n < lo || n > innerCap {
+		return 0, 0, corrupt("inner node %d at depth %d has %d children, want %d to %d", x, d, n, lo, innerCap)
+	}
+	for j := n; j < innerCap; j++ {
+		if in.key[j] != noKey || in.max[j] != 0 || in.child[j] != 0 {
+			return 0, 0, corrupt("inner node %d: unused slot %d not cleared", x, j)
+		}
+	}
+	var mx uint64
+	for j := 0; j < n; j++ {
+		first, m, err := c.node(in.child[j], d+1)
+		if err != nil {
+			return 0, 0, err
+		}
+		if in.key[j] != first || in.max[j] != m {
+			return 0, 0, corrupt("inner node %d slot %d says first %#x, largest free %d; child has %#x, %d", x, j, in.key[j], in.max[j], first, m)
+		}
+		mx = max(mx, m)
+	}
+	return in.key[0], mx, nil
+}
+
+// leaf checks leaf x: its fill, cleared slots, increasing keys, its place
+// in the leaf chain and the end of the leaf before it.
+func (c *treeCheck) leaf(x uint32) (uint64, uint64, error) {
+	t := c.t
+	if x == 0 || x >= t.usedLeaves {
+		return 0, 0, corrupt("leaf link %d outside [1, %d)", x, t.usedLeaves)
+	}
+	if c.leaves++; c.leaves >= int(t.usedLeaves) {
+		return 0, 0, corrupt("leaf %d visited twice", x)
+	}
+	l := &t.leaves[x]
+	n := int(l.n)
+	lo := leafMin
+	if t.height == 0 {
+		lo = 1
+	}
+	if n < lo || n > leafCap {
+		return 0, 0, corrupt("leaf %d has %d entries, want %d to %d", x, n, lo, leafCap)
+	}
+	for k := n; k < leafCap; k++ {
+		if l.keys[k] != noKey {
+			return 0, 0, corrupt("leaf %d: unused slot %d not cleared", x, k)
+		}
+	}
+	for k := 1; k < n; k++ {
+		if l.keys[k]&^freeBit <= l.keys[k-1]&^freeBit {
+			return 0, 0, corrupt("leaf %d: key %#x after %#x", x, l.keys[k]&^freeBit, l.keys[k-1]&^freeBit)
+		}
+	}
+	if l.prev != c.prevLeaf {
+		return 0, 0, corrupt("leaf %d: prev link %d, want %d", x, l.prev, c.prevLeaf)
+	}
+	if p := c.prevLeaf; p != 0 {
+		if pl := &t.leaves[p]; pl.next != x || pl.end != l.first() {
+			return 0, 0, corrupt("leaf %d links to %d and ends at %#x; next leaf %d starts at %#x", p, pl.next, pl.end, x, l.first())
+		}
+	} else {
+		c.firstLeaf = x
+	}
+	if l.end <= l.keys[n-1]&^freeBit {
+		return 0, 0, corrupt("leaf %d ends at %#x, its last block starts at %#x", x, l.end, l.keys[n-1]&^freeBit)
+	}
+	c.prevLeaf = x
+	c.blocks += n
+	return l.first(), l.maxFree(), nil
 }

@@ -9,7 +9,7 @@
 //     is rounded down) and at most 1<<62 bytes.
 //   - block: a range of the space, free or live. Blocks tile the space in
 //     address order; every block starts and ends on a multiple of Align.
-//   - node: the 24-byte metadata record of one block, in a flat []node
+//   - node: GoodFit's 24-byte metadata record of one block, in a flat []node
 //     indexed by uint32. Fields: the block's offset with a free bit, the
 //     indexes of its address neighbours (prev, next), and two policy links
 //     (a, b). A block's size is not stored: it is the next block's offset
@@ -22,9 +22,10 @@
 //     block's offset. A block's node is taken from its window when one
 //     there is unused, so Free finds it by reading the window (one or two
 //     cache lines, no dependent load).
-//   - node budget: Config.MaxNodes. With a budget, every node is allocated
-//     by New and nothing else allocates Go memory on success; without one,
-//     the node table doubles when full.
+//   - node budget: Config.MaxNodes, the number of blocks (free or live) the
+//     Allocator can hold. With a budget, New allocates the metadata for the
+//     worst case of that many blocks and nothing else allocates Go memory on
+//     success; without one, the metadata doubles when full.
 //   - class: GoodFit's size class, internal/sizeclass with 32 classes per
 //     power of two over sizes in units of Align. A free block is filed
 //     under Down(size), the largest class whose smallest member is ≤ size.
@@ -35,9 +36,23 @@
 //     backward-shift deletion. A slot packs the node index with the
 //     entry's distance from its home slot, so probes skip entries of other
 //     homes and deletions move entries without reading their nodes.
-//   - treap: FirstFit's binary search tree of every block, ordered by
-//     offset, heap-ordered by a hash of the node index, with maxf[i] = the
-//     largest free block in i's subtree.
+//   - B+-tree: FirstFit's index of every block (free and live) by offset
+//     (btree.go). It has no nodes in the sense above: its leaves and inner
+//     nodes live in two pools of fixed-size structs referenced by uint32.
+//   - leaf: 128 bytes (two cache lines): the start offsets of up to 13
+//     consecutive blocks, each with the free bit, and the leaf's end (the
+//     next leaf's first offset, or the space's size), so every block's size
+//     is the next offset minus its own without leaving the leaf. Leaves are
+//     chained in address order (next, prev). A non-root leaf holds 7 to 13
+//     blocks.
+//   - inner node: 384 bytes: for each of up to 16 children, the first offset
+//     in the child's subtree (the key a lookup compares), the largest free
+//     block in it (the maximum an allocation compares) and its index; each
+//     array starts a cache line. A non-root inner node has 8 to 16
+//     children. All leaves are at the same depth, the height.
+//   - path: the inner nodes and child slots of the last descent, root
+//     first, kept so that a change to a leaf is repaired bottom-up without
+//     a second descent.
 //
 // # Choosing a policy
 //
@@ -67,31 +82,45 @@
 //
 // # Alloc (FirstFit)
 //
-//  1. Round as above. If the treap root's maxf is below the size, fail.
-//  2. Descend: go left while the left subtree's maxf fits; else take this
-//     node if it is free and fits; else go right. The first block found is
-//     the lowest-addressed fit. Record the path.
-//  3. Split: a new node takes the live front of the block and the old node
-//     keeps the free rest, so the old node's place in the treap stays
-//     valid. The new node is attached as the old one's in-order
-//     predecessor, rotated up to its heap position, and maxf is recomputed
-//     along the recorded path (stopping once a value does not change).
+//  1. Round as above. If the tree's largest free block (kept at the root)
+//     is below the size, fail.
+//  2. Descend by maximum: in each inner node take the first child whose
+//     largest free block fits; in the leaf take the first free block that
+//     fits. Children and blocks are in address order, so this is the
+//     lowest-addressed fit. Record the path.
+//  3. Clear the block's free bit. If it is larger than the request and the
+//     budget holds one more block, insert the free rest as a new entry
+//     right after it (a shift inside the leaf; a full leaf of 13 splits
+//     into two of 7, and a full inner node into 9 and 8, up to a new root).
+//     Otherwise the caller gets the whole block.
+//  4. Repair the maxima bottom-up along the path, stopping at the first
+//     level where nothing changes. A level's old maximum is what its parent
+//     stores for it, so the new one is known without reading its other
+//     entries, unless the child that changed held the maximum alone and
+//     shrank.
 //
 // # Free (both)
 //
 //  1. Reject offsets past the end or not a multiple of Align
 //     (ErrInvalidFree).
-//  2. Find the node: GoodFit reads the home window, then probes the index
-//     (O(1) expected), FirstFit
-//     descends the treap (O(log n)), recording the path. No block starts
-//     there: ErrInvalidFree; a free block does: ErrDoubleFree. A failed
-//     Free changes nothing.
+//  2. Find the block: GoodFit reads the home window, then probes the index
+//     (O(1) expected); FirstFit descends the B+-tree by key (O(log n)),
+//     recording the path. No block starts there: ErrInvalidFree; a free
+//     block does: ErrDoubleFree. A failed Free changes nothing.
 //  3. Mark the block free and merge it at once with a free previous and a
-//     free next neighbour: merged-away nodes leave the address chain (and
-//     the index, if they sat outside their window, or the treap) and go
-//     back to the unused-node list.
+//     free next neighbour. GoodFit: merged-away nodes leave the address
+//     chain (and the index, if they sat outside their window) and go back
+//     to the unused-node list. FirstFit: merged-away blocks are entries
+//     deleted from the leaf (the block before takes their bytes); when
+//     both neighbours are in the same leaf this is one shift and the path
+//     repair of step 4, else each merge across a leaf boundary is one
+//     more descent by key. A leaf left with fewer than 7 entries borrows
+//     from or merges with a sibling (shared evenly when together they
+//     exceed 13), and an inner node left with fewer than 8 children
+//     likewise; a root with one child is replaced by it.
 //  4. File the merged block: GoodFit pushes it on its class's list (last in,
-//     first out); FirstFit repairs maxf along the recorded path.
+//     first out); FirstFit repairs the maxima along the recorded path as in
+//     Alloc step 4.
 //
 // # AllocAligned
 //
@@ -101,23 +130,41 @@
 // offset stays a free block when a node is available; otherwise it is
 // absorbed into the live block before it (whose SizeOf grows). An aligned
 // request may therefore fail, or use a higher block than FirstFit's lowest
-// fit, when only a tight block would do.
+// fit, when only a tight block would do. FirstFit takes the lowest block of
+// the padded size, else checks the lowest block of the request's own size.
 //
 // # Metadata layout and cost
 //
-// Per node slot (Stats.NodeCap of them): GoodFit 24 bytes of node + 6 bytes
-// of index = 30 bytes; FirstFit 24 bytes of node + 8 bytes of maxf = 32
-// bytes. The index is sized for the worst case (every block outside its
-// window) although it usually holds a fraction of the blocks. Nodes past
-// the high-water mark of those ever handed out stay zero, so a large budget
-// costs address space and no work until it is used. GoodFit adds, once, a 520-byte bitmap and a 4-byte list head per
+// GoodFit, per node slot (Stats.NodeCap of them): 24 bytes of node + 6
+// bytes of index = 30 bytes. The index is sized for the worst case (every
+// block outside its window) although it usually holds a fraction of the
+// blocks. GoodFit adds, once, a 520-byte bitmap and a 4-byte list head per
 // class up to the space's size (1 KiB for 4096 units of Align, 3 KiB for
-// 2 GiB in 16-byte units, 7.5 KiB at most).
-// An index slot packs a node index in its low bits (as many as the node
-// table needs) and the entry's probe distance, saturated, in the rest.
-// Stats.MetadataBytes counts the capacity of every slice. Nothing holds a Go
-// pointer, so the GC never scans the metadata. A fixed budget needs at
-// most one node per block: n live blocks need at most 2n+1 nodes (free
+// 2 GiB in 16-byte units, 7.5 KiB at most). An index slot packs a node
+// index in its low bits (as many as the node table needs) and the entry's
+// probe distance, saturated, in the rest.
+//
+// FirstFit keeps no node per block: a block is one 8-byte leaf entry. The
+// pools are sized for the worst case of a budget of n blocks, every
+// non-root node at its minimum fill:
+//
+//	leaves  ≤ max(1, ⌊n/7⌋)                         × 128 B = 18.3 B per block
+//	inner   ≤ leaves/8 + leaves/64 + … ≈ n/49       × 384 B =  7.8 B per block
+//	total                                                    ≈ 26.1 B per block
+//
+// (plus one unused entry per pool). Both bounds hold after every call:
+// Check verifies the fill of every node, a split leaves two halves of at
+// least the minimum, a merge or a borrow never leaves less, and only the
+// root may be smaller; so n blocks always fit, and a growing Allocator
+// doubles n and reallocates both pools at once. The height is at most 10
+// for MaxNodes blocks. A random churn keeps leaves about 70% full, so the
+// memory touched is nearer 15 bytes per block.
+//
+// Both: Stats.MetadataBytes counts the capacity of every slice. Nothing
+// holds a Go pointer, so the GC never scans the metadata. Entries past the
+// high-water mark of those ever handed out stay zero, so a large budget
+// costs address space and no work until it is used. A fixed budget needs
+// at most one node per block: n live blocks need at most 2n+1 nodes (free
 // blocks never touch, so they are at most one more than the live ones).
 //
 // # Alignment and zeroing
@@ -131,10 +178,12 @@
 // # Complexity
 //
 // GoodFit: Alloc, AllocAligned and Free O(1) (hash lookups expected O(1));
-// Stats O(blocks in the largest class). FirstFit: Alloc and Free O(log n)
-// expected for n blocks. Both: Check, Walk, MarshalBinary O(n);
-// UnmarshalBinary O(n) for GoodFit, O(n log n) for FirstFit; Reset O(index
-// size + nodes ever used). A growing node table doubles, so its cost is
+// Stats O(blocks in the largest class). FirstFit: Alloc, AllocAligned,
+// Free and SizeOf O(log n) worst case for n blocks (height at most
+// log_8(n/7) + 1, each level a scan of at most 16 entries; a Free that
+// merges across leaves costs one or two more descents), Stats O(1). Both:
+// Check, Walk, MarshalBinary O(n); UnmarshalBinary O(n) for GoodFit,
+// O(n log n) for FirstFit; Reset O(index size + nodes ever used). A growing node table doubles, so its cost is
 // amortized O(1); after it doubles, the home windows move and every block
 // sits in the index until churn replaces its node.
 //
@@ -169,12 +218,16 @@
 // While the metadata fits in L2 (about 10^4 blocks) that is a clear win;
 // at 10^5 blocks and beyond the extra misses eat the gain (cachegrind, L2
 // of 1 MiB, 10^5 live: 10.5 lines missed per free+alloc pair against 6.6
-// with an index of every block). FirstFit adds a
-// root-to-block descent per call, about 2 ln n nodes deep; each level reads
-// both children before the compare that picks one, so the cache misses of
-// successive levels overlap. It repairs maxf only up to the first ancestor
-// whose value does not change, and reads an ancestor's block end only when
-// its children no longer reach its old maximum.
+// with an index of every block).
+//
+// FirstFit's cost is its descents: about 4 levels at 10^4 to 10^5 blocks
+// (a treap needed about 20), each a scan of one node's keys or maxima (two
+// cache lines) with no data-dependent exit for keys (unused slots hold a
+// key above every offset, so all slots are compared and counted). A call
+// costs one descent unless a merge crosses a leaf boundary. The repair
+// after it walks the recorded path upwards, stops at the first level that
+// does not change, and reads a level's other entries only when the child
+// that held its maximum shrank; a leaf is rescanned only in that case too.
 //
 // # Errors
 //

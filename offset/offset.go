@@ -22,8 +22,8 @@ const (
 	// first). Alloc and Free are O(1), whatever the number of blocks.
 	GoodFit Policy = iota
 	// FirstFit picks the lowest-addressed free block that fits, in
-	// O(log n) for n blocks, using a treap ordered by address and
-	// annotated with the largest free block of each subtree.
+	// O(log n) for n blocks, using a B+-tree of every block ordered by
+	// address and annotated with the largest free block of each subtree.
 	FirstFit
 )
 
@@ -63,7 +63,8 @@ type Config struct {
 	// may then allocate Go memory when it needs more nodes); n > 0 sets a
 	// fixed budget of n nodes, allocated by New, after which no method but
 	// UnmarshalBinary allocates Go memory on success. Each block, free or
-	// live, takes one node.
+	// live, takes one node: n is the number of blocks the Allocator can
+	// hold, and New sizes every structure for the worst case of n blocks.
 	MaxNodes int
 	// Policy is GoodFit (the default) or FirstFit.
 	Policy Policy
@@ -98,19 +99,18 @@ type Stats struct {
 // sentinel: a link equal to 0 means "none", and node 0 closes the address
 // chain into a ring (its next is the first block, its prev the last, its
 // off the space's size and never free), so a block's end is always
-// nodes[next].off and a missing neighbour reads as a live one. Its a and b
-// stay zero for FirstFit; GoodFit may scribble on them.
+// nodes[next].off and a missing neighbour reads as a live one. GoodFit may
+// scribble on its a and b. FirstFit has no nodes: its B+-tree (btree.go)
+// holds the blocks.
 //
 // A node's size is not stored: it is the next node's offset minus its own
 // (or the space's end for the last node), since blocks tile the space.
 type node struct {
 	off        uint64 // start of the block in bytes; freeBit set when the block is free
 	prev, next uint32 // neighbours in address order (0: none)
-	// a and b depend on the policy. GoodFit: previous and next block in the
-	// free list of the block's class (free blocks only). FirstFit: left and
-	// right child in the address-ordered treap (every block). An unused
-	// node has off == unusedOff and links the unused list through prev
-	// and next.
+	// a and b: previous and next block in the free list of the block's
+	// class (free blocks only). An unused node has off == unusedOff and
+	// links the unused list through prev and next.
 	a, b uint32
 }
 
@@ -139,16 +139,16 @@ var classes = sizeclass.MustNew(subBits)
 //     Down(size/Align), and the bitmap marks exactly the non-empty lists;
 //     a block (free or live) is in the index exactly when its node lies
 //     outside its home window (see home.go);
-//   - FirstFit: the treap holds every block, in address order by key and in
-//     heap order by priority, and maxf[i] is the largest free block in i's
-//     subtree;
+//   - FirstFit: the B+-tree holds every block in address order, and each
+//     inner node's entries hold its children's first offsets and largest
+//     free blocks (see btree);
 //   - counters equal a recount.
 //
 // An Allocator is not safe for concurrent use; Locked is. Its zero value is
 // empty and refuses every allocation until UnmarshalBinary restores a state
 // into it; use New.
 type Allocator struct {
-	nodes []node // node table; nodes[0] is the sentinel (see node)
+	nodes []node // GoodFit's node table; nodes[0] is the sentinel (see node)
 
 	// GoodFit
 	heads  []uint32  // heads[c]: first free block of class c; one entry per class up to the whole space's
@@ -156,17 +156,13 @@ type Allocator struct {
 	index  index     // the blocks whose node lies outside their home window, by offset
 
 	// FirstFit
-	root  uint32          // treap root
-	maxf  []uint64        // maxf[i]: largest free block in the subtree of i (0 for the nil node)
-	path  [maxPath]uint32 // root-to-node path of the last treeFindPath
-	plen  int             // entries in path; -1 when the path was deeper than maxPath
-	touch [maxPath]uint32 // treeTouch's path (a.path may still be in use)
+	ff btree // every block, by offset, with free-size maxima
 
 	spare uint32 // first unused node; the unused list is doubly linked through prev and next
 	used  uint32 // high-water mark: nodes[used:] were never handed out and are zero
 	homes uint64 // GoodFit: number of home nodes, len(nodes)-homeWindow at least 1 (see home.go)
 
-	size     uint64 // bytes in the space, a multiple of align
+	size     uint64 // bytes in the space, a multiple of align; 0 only in the zero Allocator
 	align    uint64 // immutable after New
 	shift    uint   // log2(align)
 	maxNodes int    // 0: growing; > 0: fixed budget
@@ -175,15 +171,9 @@ type Allocator struct {
 	allocated  uint64 // bytes in live blocks
 	live       int
 	freeBlocks int
-	nodesInUse int
+	nodesInUse int // GoodFit; FirstFit counts in ff.n
 
 	allocs, frees, failed, whole uint64
-
-	// pf sums values that FirstFit's descents read ahead of need (both
-	// children of a node, before the branch that picks one): storing the
-	// sum keeps the compiler from dropping those loads, which overlap the
-	// cache misses of a level with the next. Its value means nothing.
-	pf uint64
 
 	err Error // the error of the last failed Alloc, returned by pointer so failures do not allocate
 }
@@ -230,10 +220,13 @@ func (a *Allocator) init(cfg Config) error {
 	if n == 0 {
 		n = 16
 	}
-	a.resize(n)
-	if a.policy == GoodFit {
-		a.heads = make([]uint32, a.class(a.size)+1)
+	if a.policy == FirstFit {
+		a.ff.init(n, a.size)
+		a.freeBlocks = 1
+		return nil
 	}
+	a.resize(n)
+	a.heads = make([]uint32, a.class(a.size)+1)
 	a.reset()
 	return nil
 }
@@ -246,12 +239,6 @@ func (a *Allocator) resize(n int) {
 	nodes := make([]node, n+1)
 	copy(nodes, a.nodes)
 	a.nodes = nodes
-	if a.policy == FirstFit {
-		maxf := make([]uint64, n+1)
-		copy(maxf, a.maxf)
-		a.maxf = maxf
-		return
-	}
 	a.setHomes()
 	a.index.resize(n)
 	if old == 0 {
@@ -262,32 +249,25 @@ func (a *Allocator) resize(n int) {
 	}
 }
 
-// reset makes the whole space one free block, keeping the node table. It
-// zeroes the nodes used so far: O(high-water mark).
+// reset makes the whole space one free block, keeping the metadata. It
+// zeroes the nodes (or tree nodes) used so far: O(high-water mark).
 func (a *Allocator) reset() {
+	a.allocated, a.live, a.freeBlocks, a.nodesInUse = 0, 0, 1, 0
+	if a.policy == FirstFit {
+		a.ff.reset(a.size)
+		return
+	}
 	used := max(a.used, 1) // 0 in a fresh Allocator
 	clear(a.nodes[1:used])
-	if a.policy == FirstFit {
-		clear(a.maxf[:used])
-	}
 	a.spare, a.used = 0, 1
-	a.allocated, a.live, a.freeBlocks, a.nodesInUse = 0, 0, 0, 0
-	a.root = 0
-	if a.policy == GoodFit {
-		clear(a.heads)
-		a.bitmap = classBits{}
-		a.index.clear()
-	}
+	clear(a.heads)
+	a.bitmap = classBits{}
+	a.index.clear()
 	i := a.newNodeFor(0)
 	a.nodes[i] = node{off: freeBit}
 	a.nodes[0] = node{off: a.size, prev: i, next: i}
-	a.freeBlocks = 1
-	if a.policy == GoodFit {
-		a.place(i, 0)
-		a.listPush(i, a.size)
-	} else {
-		a.root = a.treeInsert(a.root, i)
-	}
+	a.place(i, 0)
+	a.listPush(i, a.size)
 }
 
 // newNode returns an unused node, or 0 when the budget is spent. A growing
@@ -343,15 +323,16 @@ func (a *Allocator) releaseNode(i uint32) {
 	if s != 0 {
 		a.nodes[s].prev = i
 	}
-	if a.policy == FirstFit {
-		a.maxf[i] = 0
-	}
 	a.spare = i
 	a.nodesInUse--
 }
 
-// hasSpareNode reports whether newNode would succeed.
+// hasSpareNode reports whether the Allocator can hold one more block
+// (newNode would succeed).
 func (a *Allocator) hasSpareNode() bool {
+	if a.policy == FirstFit {
+		return a.ffHasSpare()
+	}
 	return a.spare != 0 || int(a.used) < len(a.nodes) || (a.maxNodes == 0 && len(a.nodes)-1 < MaxNodes)
 }
 
@@ -392,11 +373,7 @@ func (a *Allocator) Alloc(size uint64) (Offset, error) {
 		return 0, a.fail("alloc", size, 0, memkit.ErrInvalidSize)
 	}
 	if a.policy == FirstFit {
-		i := a.firstFit(s)
-		if i == 0 {
-			return 0, a.failNoFit("alloc", size, 0)
-		}
-		return Offset(a.treeTake(i, s)), nil
+		return a.ffAlloc(size, s)
 	}
 	// GoodFit, steps 2, 3 and 5 of doc.go written out: both candidates
 	// are list heads, so taking one needs no search of its list.
@@ -485,34 +462,49 @@ func (a *Allocator) AllocAligned(size, align uint64) (Offset, error) {
 		return 0, a.fail("alloc aligned", size, align, memkit.ErrInvalidSize)
 	}
 	worst := s + align - a.align // < 1<<63: both terms ≤ 1<<62
+	if a.policy == FirstFit {
+		var li uint32
+		var k int
+		if worst <= a.size {
+			li, k = a.ffFits(worst, 0)
+		}
+		if li == 0 {
+			li, k = a.ffFits(s, align)
+		}
+		if li == 0 {
+			return 0, a.failNoFit("alloc aligned", size, align)
+		}
+		start := a.ff.leaves[li].keys[k] &^ freeBit
+		return Offset(a.ffTake(li, k, alignPad(start, align), s)), nil
+	}
 	var i uint32
 	if worst <= a.size {
-		if a.policy == GoodFit {
-			i = a.goodFit(worst)
-		} else {
-			i = a.firstFit(worst)
-		}
+		i = a.goodFit(worst)
 	}
 	if i == 0 {
-		if a.policy == GoodFit {
-			i = a.goodFitAligned(s, align)
-		} else if j := a.firstFit(s); j != 0 && a.fitsAligned(j, s, align) {
-			i = j
-		}
+		i = a.goodFitAligned(s, align)
 	}
 	if i == 0 {
 		return 0, a.failNoFit("alloc aligned", size, align)
 	}
-	start := a.start(i)
-	pad := (start+align-1)&^(align-1) - start
-	return Offset(a.take(i, pad, s)), nil
+	return Offset(a.take(i, alignPad(a.start(i), align), s)), nil
+}
+
+// alignPad returns the bytes from start to its next multiple of align.
+func alignPad(start, align uint64) uint64 {
+	return (start+align-1)&^(align-1) - start
 }
 
 // fitsAligned reports whether free block i holds s bytes at its first
 // offset aligned to align.
 func (a *Allocator) fitsAligned(i uint32, s, align uint64) bool {
-	start, end := a.start(i), a.end(i)
-	at := (start + align - 1) &^ (align - 1)
+	return fitsAt(a.start(i), a.end(i), s, align)
+}
+
+// fitsAt reports whether [start, end) holds s bytes at its first offset
+// aligned to align.
+func fitsAt(start, end, s, align uint64) bool {
+	at := start + alignPad(start, align)
 	return at <= end && end-at >= s
 }
 
@@ -532,7 +524,7 @@ func (a *Allocator) failNoFit(op string, size, align uint64) error {
 	return a.fail(op, size, align, memkit.ErrOutOfMemory)
 }
 
-// take turns free block i into a live block of s bytes starting pad bytes
+// take (GoodFit) turns free block i into a live block of s bytes starting pad bytes
 // into it (pad a multiple of Align; the block holds pad+s bytes at least).
 // The padding becomes a free block, or joins the live block before i when no
 // node is left; the remainder after the live block becomes a free block, or
@@ -551,12 +543,10 @@ func (a *Allocator) take(i uint32, pad, s uint64) uint64 {
 			// Absorb the padding into the live block before i (there is
 			// one: i is free, so its neighbour is live, and a block at
 			// offset 0 needs no padding).
-			p := a.nodes[i].prev
 			a.unindex(i)
 			a.nodes[i].off = (a.start(i) + pad) | freeBit
 			a.reindex(i)
 			a.allocated += pad
-			a.refresh(p)
 		}
 	}
 	n := &a.nodes[i]
@@ -577,7 +567,6 @@ func (a *Allocator) take(i uint32, pad, s uint64) uint64 {
 		}
 	}
 	a.allocated += s
-	a.refresh(i)
 	return off
 }
 
@@ -590,11 +579,31 @@ func (a *Allocator) link(i, j uint32, off uint64) {
 	a.nodes[j] = node{off: off, prev: i, next: next}
 	ni.next = j
 	a.nodes[next].prev = j // next == 0: the sentinel's last link
-	if a.policy == GoodFit {
-		a.place(j, off)
-	} else {
-		a.root = a.treeInsert(a.root, j)
+	a.place(j, off)
+}
+
+// appendBlock adds a block at off, above every block's start, as the last
+// block, for UnmarshalBinary (off 0 sets the state of the first block,
+// which init made). GoodFit's lists are left to the caller. It reports
+// false when the budget is spent.
+func (a *Allocator) appendBlock(off uint64, free bool) bool {
+	if a.policy == FirstFit {
+		return a.ffAppend(off, free)
 	}
+	i := a.nodes[0].prev
+	if off != 0 {
+		j := a.newNodeFor(off)
+		if j == 0 {
+			return false
+		}
+		a.link(i, j, off)
+		i = j
+	}
+	if free {
+		off |= freeBit
+	}
+	a.nodes[i].off = off
+	return true
 }
 
 // chainRemove takes block j out of the address chain only.
@@ -608,57 +617,22 @@ func (a *Allocator) chainRemove(j uint32) {
 // structures; its bytes now belong to its previous block. j must not be on
 // a free list.
 func (a *Allocator) unlink(j uint32) {
-	if a.policy == GoodFit {
-		a.unplace(j, a.start(j))
-	} else {
-		a.root = a.treeErase(a.root, a.start(j))
-	}
+	a.unplace(j, a.start(j))
 	a.chainRemove(j)
 	a.releaseNode(j)
 }
 
 // unindex and reindex bracket a change of block i's offset.
-func (a *Allocator) unindex(i uint32) {
-	if a.policy == GoodFit {
-		a.unplace(i, a.start(i))
-	} else {
-		a.root = a.treeErase(a.root, a.start(i))
-	}
-}
+func (a *Allocator) unindex(i uint32) { a.unplace(i, a.start(i)) }
 
-func (a *Allocator) reindex(i uint32) {
-	if a.policy == GoodFit {
-		a.place(i, a.start(i))
-	} else {
-		a.nodes[i].a, a.nodes[i].b = 0, 0
-		a.root = a.treeInsert(a.root, i)
-	}
-}
+func (a *Allocator) reindex(i uint32) { a.place(i, a.start(i)) }
 
-// unfile takes free block i out of GoodFit's free list before its size or
-// state changes. FirstFit needs nothing here: refresh repairs its sums.
-func (a *Allocator) unfile(i uint32) {
-	if a.policy == GoodFit {
-		a.listRemove(i, a.blockSize(i))
-	}
-}
+// unfile takes free block i out of its free list before its size or state
+// changes.
+func (a *Allocator) unfile(i uint32) { a.listRemove(i, a.blockSize(i)) }
 
 // refile files free block i after its size or state changed.
-func (a *Allocator) refile(i uint32) {
-	if a.policy == GoodFit {
-		a.listPush(i, a.blockSize(i))
-	} else {
-		a.treeTouch(a.root, a.start(i))
-	}
-}
-
-// refresh repairs FirstFit's subtree maxima on the path to block i after
-// its size or state changed; GoodFit keeps no such sums.
-func (a *Allocator) refresh(i uint32) {
-	if a.policy == FirstFit && i != 0 {
-		a.treeTouch(a.root, a.start(i))
-	}
-}
+func (a *Allocator) refile(i uint32) { a.listPush(i, a.blockSize(i)) }
 
 // Free frees the live block that starts at off; its bytes merge at once
 // with free neighbours. Anything but the start of a live block (an offset
@@ -667,7 +641,7 @@ func (a *Allocator) refresh(i uint32) {
 // for the start of a free block) and changes nothing.
 func (a *Allocator) Free(off Offset) error {
 	if a.policy == FirstFit {
-		return a.freeFirstFit(off)
+		return a.ffFree(off)
 	}
 	// GoodFit, with the merges written out: each neighbour is read once and
 	// the freed block's index entry is removed at the slot its lookup found.
@@ -734,44 +708,41 @@ func (a *Allocator) Free(off Offset) error {
 	return nil
 }
 
-// freeFirstFit is Free for FirstFit.
-func (a *Allocator) freeFirstFit(off Offset) error {
-	i, err := a.lookup("free", off)
-	if err != nil {
-		return err
+// lookup finds GoodFit's live block that starts at off, or explains why
+// there is none.
+func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
+	o := uint64(off)
+	if err := a.checkOff(op, o); err != nil {
+		return 0, err
 	}
-	a.allocated -= a.blockSize(i)
-	a.live--
-	a.frees++
-	a.nodes[i].off |= freeBit
-	a.freeBlocks++
-	a.treeFree(i)
+	i := a.find(o)
+	if err := a.blockErr(op, o, i != 0, i != 0 && a.isFree(i)); err != nil {
+		return 0, err
+	}
+	return i, nil
+}
+
+// checkOff rejects an offset past the end or not a multiple of Align.
+func (a *Allocator) checkOff(op string, o uint64) error {
+	if o >= a.size {
+		return fmt.Errorf("offset: %s %#x: past the end of the %#x-byte space: %w", op, o, a.size, memkit.ErrInvalidFree)
+	}
+	if o&(a.align-1) != 0 {
+		return fmt.Errorf("offset: %s %#x: not a multiple of the alignment %d: %w", op, o, a.align, memkit.ErrInvalidFree)
+	}
 	return nil
 }
 
-// lookup finds the live block starting at off, or explains why there is
-// none.
-func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
-	o := uint64(off)
-	if o >= a.size {
-		return 0, fmt.Errorf("offset: %s %#x: past the end of the %#x-byte space: %w", op, o, a.size, memkit.ErrInvalidFree)
+// blockErr explains why o is not the start of a live block, given whether
+// a block starts there and whether it is free; nil when it is a live one.
+func (a *Allocator) blockErr(op string, o uint64, found, free bool) error {
+	if !found {
+		return fmt.Errorf("offset: %s %#x: not the start of a block: %w", op, o, memkit.ErrInvalidFree)
 	}
-	if o&(a.align-1) != 0 {
-		return 0, fmt.Errorf("offset: %s %#x: not a multiple of the alignment %d: %w", op, o, a.align, memkit.ErrInvalidFree)
+	if free {
+		return fmt.Errorf("offset: %s %#x: block is free: %w", op, o, memkit.ErrDoubleFree)
 	}
-	var i uint32
-	if a.policy == GoodFit {
-		i = a.find(o)
-	} else {
-		i = a.treeFindPath(o)
-	}
-	if i == 0 {
-		return 0, fmt.Errorf("offset: %s %#x: not the start of a block: %w", op, o, memkit.ErrInvalidFree)
-	}
-	if a.isFree(i) {
-		return 0, fmt.Errorf("offset: %s %#x: block is free: %w", op, o, memkit.ErrDoubleFree)
-	}
-	return i, nil
+	return nil
 }
 
 // SizeOf returns the size of the live block that starts at off: the
@@ -779,6 +750,14 @@ func (a *Allocator) lookup(op string, off Offset) (uint32, error) {
 // or absorbed padding. Anything but the start of a live block fails like
 // Free.
 func (a *Allocator) SizeOf(off Offset) (uint64, error) {
+	if a.policy == FirstFit {
+		li, k, err := a.ffLookup("size of", off)
+		if err != nil {
+			return 0, err
+		}
+		l := &a.ff.leaves[li]
+		return l.endAt(k) - uint64(off), nil
+	}
 	i, err := a.lookup("size of", off)
 	if err != nil {
 		return 0, err
@@ -790,7 +769,7 @@ func (a *Allocator) SizeOf(off Offset) (uint64, error) {
 // GoodFit, a walk of the largest non-empty class's list (to make
 // LargestFree exact).
 func (a *Allocator) Stats() Stats {
-	if a.nodes == nil {
+	if a.size == 0 {
 		return Stats{}
 	}
 	s := Stats{
@@ -807,14 +786,17 @@ func (a *Allocator) Stats() Stats {
 		Failed:        a.failed,
 		WholeBlocks:   a.whole,
 	}
+	if a.policy == FirstFit {
+		s.Nodes, s.NodeCap, s.LargestFree = a.ff.n, a.ff.capBlocks, a.ff.rootMax
+		return s
+	}
 	s.LargestFree = a.largestFree()
 	return s
 }
 
+// largestFree returns GoodFit's largest free block: the largest in the
+// highest non-empty class.
 func (a *Allocator) largestFree() uint64 {
-	if a.policy == FirstFit {
-		return a.maxf[a.root]
-	}
 	c, ok := a.bitmap.last()
 	if !ok {
 		return 0
@@ -830,17 +812,16 @@ func (a *Allocator) largestFree() uint64 {
 const nodeBytes = 24
 
 func (a *Allocator) metadataBytes() uint64 {
-	m := uint64(cap(a.nodes))*nodeBytes + uint64(cap(a.heads))*4 + uint64(cap(a.maxf))*8 + a.index.bytes()
-	if a.policy == GoodFit {
-		m += 65 * 8 // bitmap
+	if a.policy == FirstFit {
+		return a.ff.bytes()
 	}
-	return m
+	return uint64(cap(a.nodes))*nodeBytes + uint64(cap(a.heads))*4 + a.index.bytes() + 65*8 // 65 words of bitmap
 }
 
 // Reset frees every block at once: the space becomes one free block. It
-// keeps the node table (no Go allocation) and the lifetime counters.
+// keeps the metadata (no Go allocation) and the lifetime counters.
 func (a *Allocator) Reset() {
-	if a.nodes == nil {
+	if a.size == 0 {
 		return
 	}
 	a.reset()
@@ -854,7 +835,7 @@ func (a *Allocator) Reset() {
 // classes up to the space's size, so a Grow into larger classes allocates
 // a bigger head array (a few hundred bytes).
 func (a *Allocator) Grow(newSize uint64) error {
-	if a.nodes == nil {
+	if a.size == 0 {
 		return fmt.Errorf("offset: grow to %d: allocator not initialized: %w", newSize, memkit.ErrInvalidConfig)
 	}
 	if newSize > MaxSize {
@@ -867,10 +848,13 @@ func (a *Allocator) Grow(newSize uint64) error {
 	if ns == a.size {
 		return nil
 	}
+	if a.policy == FirstFit {
+		return a.ffGrow(ns, newSize)
+	}
 	if !a.isFree(a.nodes[0].prev) && !a.hasSpareNode() {
 		return fmt.Errorf("offset: grow to %d: no node for the new free block: %w", newSize, memkit.ErrNoMetadata)
 	}
-	if a.policy == GoodFit && a.class(ns) >= len(a.heads) {
+	if a.class(ns) >= len(a.heads) {
 		// A bigger space has bigger classes: the only allocation Grow makes.
 		heads := make([]uint32, a.class(ns)+1)
 		copy(heads, a.heads)
@@ -899,11 +883,24 @@ func (a *Allocator) Grow(newSize uint64) error {
 // Walk calls fn for every block, free or live, in address order, until fn
 // returns false. fn must not call the Allocator's mutating methods.
 func (a *Allocator) Walk(fn func(b Block) bool) {
-	if a.nodes == nil {
+	a.walk(func(start, end uint64, free bool) bool {
+		return fn(Block{Off: Offset(start), Size: end - start, Free: free})
+	})
+}
+
+// walk calls fn with every block's bounds and state, in address order,
+// until fn returns false: the one place that knows how each policy lists
+// its blocks (Walk, MarshalBinary and Check build on it).
+func (a *Allocator) walk(fn func(start, end uint64, free bool) bool) {
+	if a.size == 0 {
+		return
+	}
+	if a.policy == FirstFit {
+		a.ff.walk(fn)
 		return
 	}
 	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
-		if !fn(Block{Off: Offset(a.start(i)), Size: a.blockSize(i), Free: a.isFree(i)}) {
+		if !fn(a.start(i), a.end(i), a.isFree(i)) {
 			return
 		}
 	}

@@ -181,11 +181,12 @@ func TestClassBits(t *testing.T) {
 	}
 }
 
-// TestMetadataPerNode checks the metadata budget: each node slot a budget
-// adds costs at most 32 bytes (GoodFit 30: node and index; FirstFit 32:
-// node and subtree maximum), whatever the space's size. The fixed part (the
-// sentinel, the class heads and bitmap) is what a budget of 0 extra nodes
-// costs, so the marginal cost is measured between two budgets.
+// TestMetadataPerNode checks the metadata budget: each block a budget
+// adds costs at most 32 bytes (GoodFit 30: node and index; FirstFit about
+// 26: B+-tree pools sized for every node at its minimum fill, the worst
+// case), whatever the space's size. The fixed part (the sentinel, the class
+// heads and bitmap) is what a budget of 0 extra nodes costs, so the
+// marginal cost is measured between two budgets.
 func TestMetadataPerNode(t *testing.T) {
 	for _, p := range policies {
 		for _, size := range []uint64{1 << 20, 1 << 40, MaxSize} {

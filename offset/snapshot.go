@@ -36,7 +36,7 @@ const (
 // every block and the lifetime counters. It implements
 // encoding.BinaryMarshaler.
 func (a *Allocator) MarshalBinary() ([]byte, error) {
-	if a.nodes == nil {
+	if a.size == 0 {
 		return nil, fmt.Errorf("offset: marshal: allocator not initialized: %w", memkit.ErrInvalidConfig)
 	}
 	n := a.live + a.freeBlocks
@@ -47,13 +47,14 @@ func (a *Allocator) MarshalBinary() ([]byte, error) {
 	for k, v := range []uint64{a.size, a.align, uint64(a.maxNodes), uint64(a.policy), a.allocs, a.frees, a.failed, a.whole, uint64(n)} {
 		le.PutUint64(buf[8+8*k:], v)
 	}
-	for i := a.nodes[0].next; i != 0; i = a.nodes[i].next {
-		v := a.blockSize(i) >> a.shift << 1
-		if !a.isFree(i) {
+	a.walk(func(start, end uint64, free bool) bool {
+		v := (end - start) >> a.shift << 1
+		if !free {
 			v |= 1
 		}
 		buf = binary.AppendUvarint(buf, v)
-	}
+		return true
+	})
 	return buf, nil
 }
 
@@ -105,12 +106,13 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 	} else if err := b.init(cfg); err != nil {
 		return corrupt("%v", err)
 	}
-	// Rebuild the block list: node 1 (from init) is the first block.
+	// Rebuild the blocks: init made the first one, the whole space.
 	units := size >> b.shift
 	var off uint64
 	prevFree := false
-	cur := b.nodes[0].next
-	b.unfile(cur) // init filed it as the whole space; refiled below
+	if b.policy == GoodFit {
+		b.unfile(b.nodes[0].next) // filed as the whole space; refiled below
+	}
 	for k := uint64(0); k < nblocks; k++ {
 		v, n := binary.Uvarint(rest)
 		if n <= 0 {
@@ -124,21 +126,13 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 		if !live && prevFree {
 			return corrupt("block %d at %#x: free after a free block", k, off)
 		}
-		if k == 0 {
-			b.nodes[cur].off = 0
-		} else {
-			j := b.newNodeFor(off)
-			if j == 0 {
-				return corrupt("more blocks than nodes")
-			}
-			b.link(cur, j, off)
-			cur = j
+		if !b.appendBlock(off, !live) {
+			return corrupt("more blocks than nodes")
 		}
 		if live {
 			b.live++
 			b.allocated += u << b.shift
 		} else {
-			b.nodes[cur].off |= freeBit
 			b.freeBlocks++
 		}
 		prevFree = !live
@@ -151,11 +145,11 @@ func (a *Allocator) UnmarshalBinary(data []byte) error {
 		return corrupt("%d trailing bytes", len(rest))
 	}
 	b.freeBlocks-- // init counted the first block as free
-	for i := b.nodes[0].next; i != 0; i = b.nodes[i].next {
-		if b.isFree(i) {
-			b.refile(i)
-		} else {
-			b.refresh(i)
+	if b.policy == GoodFit {
+		for i := b.nodes[0].next; i != 0; i = b.nodes[i].next {
+			if b.isFree(i) {
+				b.refile(i)
+			}
 		}
 	}
 	b.allocs, b.frees, b.failed, b.whole = h[4], h[5], h[6], h[7]

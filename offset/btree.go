@@ -1,0 +1,657 @@
+// The B+-tree: FirstFit's index of every block by offset, with free-size maxima.
+
+package offset
+
+import "math/bits"
+
+// btree holds every block of a FirstFit space, free or live, in address
+// order. Leaves store each block's start offset (freeBit set for a free
+// block); a block's size is the next entry's offset, or the leaf's end for
+// its last entry. Inner nodes store, per child, the child subtree's first
+// block offset and the size of its largest free block, so one root-to-leaf
+// descent finds either the block at an offset (by key) or the lowest free
+// block that fits (by maximum).
+//
+// Nodes live in two pools of fixed-size structs referenced by uint32 index
+// (index 0 of each pool is never used: 0 means "none"), so the GC never
+// scans them. The pools are sized in advance for the worst case of capBlocks
+// blocks (every non-root node at its minimum fill), so an insertion never
+// allocates, and a budget of n blocks always holds n blocks.
+//
+// Invariants (checked by Allocator.Check):
+//   - every leaf is at depth height; a non-root leaf holds leafMin to
+//     leafCap entries, a non-root inner node innerMin to innerCap children,
+//     an inner root at least 2, a leaf root at least 1;
+//   - keys increase strictly across the leaf chain, which links the leaves
+//     in address order; a leaf's end is the next leaf's first key, or the
+//     space's size for the last leaf;
+//   - an inner node's key[j] is the first key of child j's subtree and
+//     max[j] its largest free block; rootMax is the whole tree's;
+//   - unused slots hold noKey (leaf and inner keys), 0 (maxima, children),
+//     so descents may scan whole arrays without reading a count.
+type btree struct {
+	leaves []leaf  // leaf pool; leaves[0] unused
+	inners []inner // inner-node pool; inners[0] unused
+
+	root    uint32 // a leaf when height is 0, else an inner node
+	height  int    // inner levels above the leaves
+	rootMax uint64 // largest free block of the whole tree
+	n       int    // blocks (entries in all leaves)
+
+	capBlocks int // blocks the pools are sized for (worst case)
+
+	freeLeaves, freeInners uint32 // unused-node lists, linked through leaf.next and inner.child[0]
+	usedLeaves, usedInners uint32 // high-water marks: pool entries at or past them were never used and are zero
+
+	// The path of the last descent: the inner node at each level, root
+	// first, and the child slot taken in it.
+	path [maxHeight]uint32
+	slot [maxHeight]int
+}
+
+const (
+	leafCap  = 13 // entries in a leaf: with its end and links, 128 bytes (two cache lines)
+	leafMin  = 7  // fewest entries in a non-root leaf: leafCap+1 splits into two of leafMin
+	innerCap = 16 // children of an inner node
+	innerMin = 8  // fewest children of a non-root inner node
+
+	// maxHeight bounds the inner levels: a tree of MaxNodes blocks has at
+	// most MaxNodes/leafMin leaves and, with innerMin children per node,
+	// fewer than 10 inner levels.
+	maxHeight = 16
+
+	leafBytes  = 128 // size of a leaf
+	innerBytes = 384 // size of an inner node: six cache lines, so that each array starts a line
+)
+
+// noKey fills unused key slots: it compares above every offset, has no
+// freeBit (so it never reads as a free block), and is below 1<<63, so a
+// comparison with an offset can be done by subtraction. Bit 62 is set in
+// it and in no offset.
+const noKey = 1<<63 - 1
+
+// leaf is a leaf of the B+-tree: up to leafCap block starts in address
+// order.
+type leaf struct {
+	keys       [leafCap]uint64 // block starts, freeBit for free blocks; noKey past n
+	end        uint64          // end of the last block: the next leaf's first key, or the space's size
+	next, prev uint32          // leaf chain in address order (0: none); next links the unused list
+	n          uint32          // entries in use
+	_          uint32
+}
+
+// inner is an inner node: up to innerCap children in address order.
+type inner struct {
+	key   [innerCap]uint64 // key[j]: first block offset in child j's subtree; noKey past n
+	max   [innerCap]uint64 // max[j]: largest free block in child j's subtree; 0 past n
+	child [innerCap]uint32 // child j: an inner node, or a leaf on the lowest level
+	n     uint32           // children in use
+	_     [15]uint32       // pads the node to innerBytes
+}
+
+// first returns the offset of the leaf's first block.
+func (l *leaf) first() uint64 { return l.keys[0] &^ freeBit }
+
+// endAt returns the end of entry k: the next entry's start, or the leaf's
+// end.
+func (l *leaf) endAt(k int) uint64 {
+	if k+1 < int(l.n) {
+		return l.keys[k+1] &^ freeBit
+	}
+	return l.end
+}
+
+// maxFree returns the size of the leaf's largest free block. It reads
+// every slot with no branch on the data: a slot's size counts when the
+// slot is free (top bit) and the next slot is in use (bit 62 of a masked
+// key is set only in noKey); the last entry, whose end is the leaf's, is
+// taken apart.
+func (l *leaf) maxFree() uint64 {
+	var m uint64
+	for k := 0; k < leafCap-1; k++ {
+		e, nx := l.keys[k], l.keys[k+1]
+		sz := nx&^freeBit - e&^freeBit
+		m = max(m, sz&-(e>>63)&(nx>>62&1-1))
+	}
+	e := l.keys[l.n-1]
+	return max(m, (l.end-e&^freeBit)&-(e>>63))
+}
+
+// seekKey returns the number of entries that start at or below off, minus
+// one: the entry that holds off (-1 when off is below the first).
+func (l *leaf) seekKey(off uint64) int {
+	c := -1
+	for k := range l.keys {
+		if l.keys[k]&^freeBit <= off {
+			c++
+		}
+	}
+	return c
+}
+
+// maxAll returns the largest free block under the inner node.
+func (x *inner) maxAll() uint64 {
+	var m uint64
+	for _, v := range x.max {
+		m = max(m, v)
+	}
+	return m
+}
+
+// maxLeaves is the most leaves a tree of n blocks can need.
+func maxLeaves(n int) int { return max(1, n/leafMin) }
+
+// maxInners is the most inner nodes a tree of n blocks can need: each level
+// holds at most a 1/innerMin of the one below (at least one node) until a
+// single root.
+func maxInners(n int) int {
+	total := 0
+	for c := maxLeaves(n); c > 1; {
+		c = max(1, c/innerMin)
+		total += c
+	}
+	return total
+}
+
+// init sizes the pools for capBlocks blocks and makes the tree one free
+// block [0, size).
+func (t *btree) init(capBlocks int, size uint64) {
+	*t = btree{
+		leaves:    make([]leaf, maxLeaves(capBlocks)+1),
+		inners:    make([]inner, maxInners(capBlocks)+1),
+		capBlocks: capBlocks,
+	}
+	t.reset(size)
+}
+
+// reset makes the tree one free block [0, size), keeping the pools. It
+// clears what was used: O(high-water marks).
+func (t *btree) reset(size uint64) {
+	clear(t.leaves[:max(t.usedLeaves, 1)])
+	clear(t.inners[:max(t.usedInners, 1)])
+	t.usedLeaves, t.usedInners = 1, 1
+	t.freeLeaves, t.freeInners = 0, 0
+	t.height, t.n = 0, 1
+	t.root = t.newLeaf()
+	l := &t.leaves[t.root]
+	l.keys[0], l.n, l.end = freeBit, 1, size
+	t.rootMax = size
+}
+
+// grow resizes the pools for capBlocks blocks, keeping every node where it
+// is.
+func (t *btree) grow(capBlocks int) {
+	leaves := make([]leaf, maxLeaves(capBlocks)+1)
+	copy(leaves, t.leaves)
+	inners := make([]inner, maxInners(capBlocks)+1)
+	copy(inners, t.inners)
+	t.leaves, t.inners, t.capBlocks = leaves, inners, capBlocks
+}
+
+// bytes returns the Go memory the pools hold.
+func (t *btree) bytes() uint64 {
+	return uint64(cap(t.leaves))*leafBytes + uint64(cap(t.inners))*innerBytes
+}
+
+// newLeaf returns an empty leaf (keys noKey, links 0). The pools are sized
+// for the worst case, so there always is one.
+func (t *btree) newLeaf() uint32 {
+	i := t.freeLeaves
+	if i != 0 {
+		t.freeLeaves = t.leaves[i].next
+	} else {
+		i = t.usedLeaves
+		t.usedLeaves++
+	}
+	l := &t.leaves[i]
+	*l = leaf{}
+	for k := range l.keys {
+		l.keys[k] = noKey
+	}
+	return i
+}
+
+func (t *btree) freeLeaf(i uint32) {
+	t.leaves[i] = leaf{next: t.freeLeaves}
+	t.freeLeaves = i
+}
+
+// newInner returns an empty inner node (keys noKey, maxima and children 0).
+func (t *btree) newInner() uint32 {
+	i := t.freeInners
+	if i != 0 {
+		t.freeInners = t.inners[i].child[0]
+	} else {
+		i = t.usedInners
+		t.usedInners++
+	}
+	x := &t.inners[i]
+	*x = inner{}
+	for k := range x.key {
+		x.key[k] = noKey
+	}
+	return i
+}
+
+func (t *btree) freeInner(i uint32) {
+	t.inners[i] = inner{}
+	t.inners[i].child[0] = t.freeInners
+	t.freeInners = i
+}
+
+// seek descends by key to the leaf entry that holds offset off (the last
+// entry starting at or below it), recording the path. off must be below
+// the space's size.
+func (t *btree) seek(off uint64) (uint32, int) {
+	x := t.root
+	for lv := 0; lv < t.height; lv++ {
+		in := &t.inners[x]
+		// Count the children after the first that start at or below off:
+		// unused slots hold noKey, so the whole array can be scanned
+		// without a data-dependent exit.
+		j := 0
+		for k := 1; k < innerCap; k++ {
+			j += int((off-in.key[k])>>63 ^ 1) // 1 when key ≤ off (both below 1<<63)
+		}
+		t.path[lv], t.slot[lv] = x, j
+		x = in.child[j]
+	}
+	return x, t.leaves[x].seekKey(off)
+}
+
+// firstFit descends by maximum to the lowest free block of at least s
+// bytes, recording the path, and returns its leaf and entry. rootMax must
+// be at least s.
+func (t *btree) firstFit(s uint64) (uint32, int) {
+	// Each level builds a mask of the slots that fit and takes the lowest:
+	// every slot is compared, with no exit to mispredict.
+	x := t.root
+	for lv := 0; lv < t.height; lv++ {
+		in := &t.inners[x]
+		var m uint64
+		for k := range in.max {
+			m |= ((in.max[k]-s)>>63 ^ 1) << k // 1 when max ≥ s (both below 1<<63)
+		}
+		j := bits.TrailingZeros64(m) // m != 0: the parent's maximum fits
+		t.path[lv], t.slot[lv] = x, j
+		x = in.child[j]
+	}
+	l := &t.leaves[x]
+	var m uint64
+	for k := 0; k < leafCap-1; k++ {
+		e, nx := l.keys[k], l.keys[k+1]
+		// free, followed by a used slot (bit 62 is set only in noKey), and
+		// large enough
+		sz := nx&^freeBit - e&^freeBit
+		m |= (e >> 63) & (nx>>62&1 ^ 1) & ((sz-s)>>63 ^ 1) << k
+	}
+	e := l.keys[l.n-1]
+	m |= (e >> 63) & ((l.end-e&^freeBit-s)>>63 ^ 1) << (l.n - 1)
+	return x, bits.TrailingZeros64(m)
+}
+
+// fixUp stores a changed child's first key and maximum at path level lv
+// and repairs the levels above, stopping at the first level where nothing
+// changes. lv = height-1 is the leaf's parent; lv = -1 means the child is
+// the root.
+//
+// Every stored entry above the changed child must equal the maximum of
+// the entries below it, as they were: then a node's old maximum is what
+// its parent holds for it, and its new one is known without reading its
+// other entries unless the child held the maximum alone and shrank.
+func (t *btree) fixUp(lv int, first, mx uint64) {
+	for ; lv >= 0; lv-- {
+		in := &t.inners[t.path[lv]]
+		j := t.slot[lv]
+		old := in.max[j]
+		if in.key[j] == first && old == mx {
+			return
+		}
+		in.key[j], in.max[j] = first, mx
+		nodeOld := t.rootMax
+		if lv > 0 {
+			nodeOld = t.inners[t.path[lv-1]].max[t.slot[lv-1]]
+		}
+		if mx < nodeOld {
+			if old < nodeOld {
+				mx = nodeOld // another child holds the maximum
+			} else {
+				mx = in.maxAll() // this child held it and shrank
+			}
+		}
+		first = in.key[0]
+	}
+	t.rootMax = mx
+}
+
+// touch repairs the maxima above leaf li, reached by the recorded path,
+// after its entries changed (the leaf keeps at least its minimum fill).
+func (t *btree) touch(li uint32) {
+	l := &t.leaves[li]
+	t.fixUp(t.height-1, l.first(), l.maxFree())
+}
+
+// update is touch for a change that removed a free block of gone bytes
+// (0: none) from leaf li and added or grew free blocks of at most added
+// bytes, leaving the others alone. The leaf's old maximum is what is
+// stored above it, so the new one needs no scan of the leaf unless the
+// block that went was its largest and nothing as large came.
+func (t *btree) update(li uint32, gone, added uint64) {
+	l := &t.leaves[li]
+	m := t.rootMax
+	if lv := t.height - 1; lv >= 0 {
+		m = t.inners[t.path[lv]].max[t.slot[lv]]
+	}
+	if gone <= added || gone < m {
+		m = max(m, added)
+	} else {
+		m = l.maxFree()
+	}
+	t.fixUp(t.height-1, l.first(), m)
+}
+
+// refresh repairs the maxima above leaf li, which need not be on the
+// recorded path (the path is overwritten).
+func (t *btree) refresh(li uint32) {
+	l := &t.leaves[li]
+	t.seek(l.first())
+	t.touch(li)
+}
+
+// insertAt inserts key e at position k ≥ 1 of leaf li, reached by the
+// recorded path, splitting nodes up to the root as needed, and repairs the
+// maxima; gone and added describe the change to the leaf as for update
+// (the new entry included). The caller has checked that the pools hold one
+// more block. The path is stale afterwards.
+func (t *btree) insertAt(li uint32, k int, e, gone, added uint64) {
+	t.n++
+	l := &t.leaves[li]
+	if l.n < leafCap {
+		copy(l.keys[k+1:l.n+1], l.keys[k:l.n])
+		l.keys[k] = e
+		l.n++
+		t.update(li, gone, added)
+		return
+	}
+	// Split: leafCap+1 entries, leafMin to a new right sibling.
+	var all [leafCap + 1]uint64
+	copy(all[:k], l.keys[:k])
+	all[k] = e
+	copy(all[k+1:], l.keys[k:])
+	ri := t.newLeaf()
+	l = &t.leaves[li]
+	r := &t.leaves[ri]
+	const left = leafCap + 1 - leafMin
+	for j := range l.keys {
+		l.keys[j] = noKey
+	}
+	copy(l.keys[:], all[:left])
+	copy(r.keys[:], all[left:])
+	l.n, r.n = left, leafMin
+	r.end = l.end
+	l.end = r.first()
+	r.next, r.prev = l.next, li
+	if l.next != 0 {
+		t.leaves[l.next].prev = ri
+	}
+	l.next = ri
+	t.splitUp(t.height-1, l.first(), l.maxFree(), r.first(), r.maxFree(), ri)
+}
+
+// splitUp finishes a split at path level lv: the child in slot t.slot[lv]
+// of t.path[lv] now has first key lf and maximum lm, and a new right
+// sibling rc (first key rf, maximum rm) goes into the next slot. lv = -1:
+// the split child was the root, and a new root holds both.
+func (t *btree) splitUp(lv int, lf, lm, rf, rm uint64, rc uint32) {
+	for ; lv >= 0; lv-- {
+		xi := t.path[lv]
+		j := t.slot[lv]
+		x := &t.inners[xi]
+		x.key[j], x.max[j] = lf, lm
+		if x.n < innerCap {
+			n := int(x.n)
+			copy(x.key[j+2:n+1], x.key[j+1:n])
+			copy(x.max[j+2:n+1], x.max[j+1:n])
+			copy(x.child[j+2:n+1], x.child[j+1:n])
+			x.key[j+1], x.max[j+1], x.child[j+1] = rf, rm, rc
+			x.n++
+			t.fixUp(lv-1, x.key[0], x.maxAll())
+			return
+		}
+		// Split x: innerCap+1 children, innerMin to a new right sibling.
+		var keys, maxs [innerCap + 1]uint64
+		var kids [innerCap + 1]uint32
+		copy(keys[:j+1], x.key[:j+1])
+		copy(maxs[:j+1], x.max[:j+1])
+		copy(kids[:j+1], x.child[:j+1])
+		keys[j+1], maxs[j+1], kids[j+1] = rf, rm, rc
+		copy(keys[j+2:], x.key[j+1:])
+		copy(maxs[j+2:], x.max[j+1:])
+		copy(kids[j+2:], x.child[j+1:])
+		yi := t.newInner()
+		x = &t.inners[xi]
+		y := &t.inners[yi]
+		const left = innerCap + 1 - innerMin
+		*x = inner{}
+		for k := range x.key {
+			x.key[k] = noKey
+		}
+		copy(x.key[:], keys[:left])
+		copy(x.max[:], maxs[:left])
+		copy(x.child[:], kids[:left])
+		copy(y.key[:], keys[left:])
+		copy(y.max[:], maxs[left:])
+		copy(y.child[:], kids[left:])
+		x.n, y.n = left, innerMin
+		lf, lm, rf, rm, rc = x.key[0], x.maxAll(), y.key[0], y.maxAll(), yi
+	}
+	// The root split: a new root over the old one and its new sibling.
+	ni := t.newInner()
+	x := &t.inners[ni]
+	x.key[0], x.max[0], x.child[0] = lf, lm, t.root
+	x.key[1], x.max[1], x.child[1] = rf, rm, rc
+	x.n = 2
+	t.root = ni
+	t.height++
+	if t.height > maxHeight {
+		panic("offset: B+-tree deeper than maxHeight") // impossible: see maxHeight
+	}
+	t.rootMax = max(lm, rm)
+}
+
+// removeAt removes c (1 or 2) entries from position k of leaf li, reached
+// by the recorded path: the block before them absorbs their bytes. It
+// rebalances and repairs the maxima, the previous leaf's included when k is
+// 0. The path is stale afterwards.
+func (t *btree) removeAt(li uint32, k, c int) {
+	t.n -= c
+	l := &t.leaves[li]
+	n := int(l.n)
+	// For update: the largest free block removed, and the new size of the
+	// block that absorbs them when it is a free one in this leaf.
+	var gone, added uint64
+	for j := k; j < k+c; j++ {
+		if e := l.keys[j]; e&freeBit != 0 {
+			gone = max(gone, l.endAt(j)-e&^freeBit)
+		}
+	}
+	if e := l.keys[max(k-1, 0)]; k > 0 && e&freeBit != 0 {
+		added = l.endAt(k+c-1) - e&^freeBit
+	}
+	copy(l.keys[k:n-c], l.keys[k+c:n])
+	for j := n - c; j < n; j++ {
+		l.keys[j] = noKey
+	}
+	l.n -= uint32(c)
+	p := uint32(0)
+	if k == 0 && l.prev != 0 {
+		// The previous leaf's last block now ends where this leaf starts.
+		p = l.prev
+		if l.n > 0 {
+			t.leaves[p].end = l.first()
+		} else {
+			t.leaves[p].end = l.end
+		}
+	}
+	t.rebalance(li, gone, added)
+	if p != 0 {
+		t.refresh(p)
+	}
+}
+
+// rebalance repairs the tree above leaf li, reached by the recorded path,
+// after entries left it (gone and added as for update): an under-full leaf
+// borrows from or merges with a sibling, and an under-full inner node
+// likewise, up to the root.
+func (t *btree) rebalance(li uint32, gone, added uint64) {
+	l := &t.leaves[li]
+	lv := t.height - 1
+	if l.n >= leafMin || lv < 0 {
+		t.update(li, gone, added)
+		return
+	}
+	x := &t.inners[t.path[lv]]
+	j := t.slot[lv]
+	if j == int(x.n)-1 {
+		j-- // pair the last child with its left sibling
+	}
+	ai, bi := x.child[j], x.child[j+1]
+	a, b := &t.leaves[ai], &t.leaves[bi]
+	if int(a.n+b.n) <= leafCap {
+		// Merge b into a.
+		copy(a.keys[a.n:], b.keys[:b.n])
+		a.n += b.n
+		a.end = b.end
+		a.next = b.next
+		if b.next != 0 {
+			t.leaves[b.next].prev = ai
+		}
+		t.freeLeaf(bi)
+		x.key[j], x.max[j] = a.first(), a.maxFree()
+		t.removeChild(lv, j+1)
+		return
+	}
+	// Share the entries evenly: both end with at least leafMin.
+	var all [2 * leafCap]uint64
+	tot := int(a.n + b.n)
+	copy(all[:a.n], a.keys[:a.n])
+	copy(all[a.n:tot], b.keys[:b.n])
+	h := tot / 2
+	for k := range a.keys {
+		a.keys[k], b.keys[k] = noKey, noKey
+	}
+	copy(a.keys[:], all[:h])
+	copy(b.keys[:], all[h:tot])
+	a.n, b.n = uint32(h), uint32(tot-h)
+	a.end = b.first()
+	x.key[j], x.max[j] = a.first(), a.maxFree()
+	x.key[j+1], x.max[j+1] = b.first(), b.maxFree()
+	t.fixUp(lv-1, x.key[0], x.maxAll())
+}
+
+// removeChild removes slot j of the inner node at path level lv (whose
+// other slots are up to date) and rebalances from there up.
+func (t *btree) removeChild(lv int, j int) {
+	for {
+		xi := t.path[lv]
+		x := &t.inners[xi]
+		n := int(x.n)
+		copy(x.key[j:n-1], x.key[j+1:n])
+		copy(x.max[j:n-1], x.max[j+1:n])
+		copy(x.child[j:n-1], x.child[j+1:n])
+		n--
+		x.key[n], x.max[n], x.child[n] = noKey, 0, 0
+		x.n = uint32(n)
+		if lv == 0 {
+			if n == 1 {
+				// The root has one child left: it becomes the root.
+				t.root = x.child[0]
+				t.rootMax = x.max[0]
+				t.height--
+				t.freeInner(xi)
+				return
+			}
+			t.rootMax = x.maxAll()
+			return
+		}
+		if n >= innerMin {
+			t.fixUp(lv-1, x.key[0], x.maxAll())
+			return
+		}
+		// x is under-full: borrow from or merge with a sibling.
+		lv--
+		p := &t.inners[t.path[lv]]
+		j = t.slot[lv]
+		if j == int(p.n)-1 {
+			j--
+		}
+		ai, bi := p.child[j], p.child[j+1]
+		a, b := &t.inners[ai], &t.inners[bi]
+		if int(a.n+b.n) <= innerCap {
+			copy(a.key[a.n:], b.key[:b.n])
+			copy(a.max[a.n:], b.max[:b.n])
+			copy(a.child[a.n:], b.child[:b.n])
+			a.n += b.n
+			t.freeInner(bi)
+			p.key[j], p.max[j] = a.key[0], a.maxAll()
+			j++ // remove b's slot on the next round
+			continue
+		}
+		var keys, maxs [2 * innerCap]uint64
+		var kids [2 * innerCap]uint32
+		tot := int(a.n + b.n)
+		copy(keys[:a.n], a.key[:a.n])
+		copy(keys[a.n:tot], b.key[:b.n])
+		copy(maxs[:a.n], a.max[:a.n])
+		copy(maxs[a.n:tot], b.max[:b.n])
+		copy(kids[:a.n], a.child[:a.n])
+		copy(kids[a.n:tot], b.child[:b.n])
+		h := tot / 2
+		*a, *b = inner{}, inner{}
+		for k := range a.key {
+			a.key[k], b.key[k] = noKey, noKey
+		}
+		copy(a.key[:], keys[:h])
+		copy(a.max[:], maxs[:h])
+		copy(a.child[:], kids[:h])
+		copy(b.key[:], keys[h:tot])
+		copy(b.max[:], maxs[h:tot])
+		copy(b.child[:], kids[h:tot])
+		a.n, b.n = uint32(h), uint32(tot-h)
+		p.key[j], p.max[j] = a.key[0], a.maxAll()
+		p.key[j+1], p.max[j+1] = b.key[0], b.maxAll()
+		t.fixUp(lv-1, p.key[0], p.maxAll())
+		return
+	}
+}
+
+// last returns the last leaf.
+func (t *btree) last() uint32 {
+	x := t.root
+	for lv := 0; lv < t.height; lv++ {
+		in := &t.inners[x]
+		x = in.child[in.n-1]
+	}
+	return x
+}
+
+// firstLeaf returns the first leaf.
+func (t *btree) firstLeaf() uint32 {
+	x := t.root
+	for lv := 0; lv < t.height; lv++ {
+		x = t.inners[x].child[0]
+	}
+	return x
+}
+
+// walk calls fn for every block in address order until fn returns false.
+func (t *btree) walk(fn func(start, end uint64, free bool) bool) {
+	for li := t.firstLeaf(); li != 0; li = t.leaves[li].next {
+		l := &t.leaves[li]
+		for k := 0; k < int(l.n); k++ {
+			if !fn(l.keys[k]&^freeBit, l.endAt(k), l.keys[k]&freeBit != 0) {
+				return
+			}
+		}
+	}
+}
