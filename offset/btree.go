@@ -33,10 +33,11 @@ type btree struct {
 	leaves []leaf  // leaf pool; leaves[0] unused
 	inners []inner // inner-node pool; inners[0] unused
 
-	root    uint32 // a leaf when height is 0, else an inner node
-	height  int    // inner levels above the leaves
-	rootMax uint64 // largest free block of the whole tree
-	n       int    // blocks (entries in all leaves)
+	root     uint32 // a leaf when height is 0, else an inner node
+	height   int    // inner levels above the leaves
+	rootMax  uint64 // largest free block of the whole tree, the tail left out
+	n        int    // blocks (entries in all leaves)
+	lastLeaf uint32 // the last leaf, which holds the tail
 
 	capBlocks int // blocks the pools are sized for (worst case)
 
@@ -101,41 +102,126 @@ func (l *leaf) endAt(k int) uint64 {
 	return l.end
 }
 
-// maxFree returns the size of the leaf's largest free block. It reads
-// every slot with no branch on the data: a slot's size counts when the
-// slot is free (top bit) and the next slot is in use (bit 62 of a masked
-// key is set only in noKey); the last entry, whose end is the leaf's, is
-// taken apart.
+// maxFree returns the size of the leaf's largest free block, with no
+// branch on the data (see freeSize).
 func (l *leaf) maxFree() uint64 {
-	var m uint64
-	for k := 0; k < leafCap-1; k++ {
-		e, nx := l.keys[k], l.keys[k+1]
-		sz := nx&^freeBit - e&^freeBit
-		m = max(m, sz&-(e>>63)&(nx>>62&1-1))
-	}
+	return max(max(max(max(max(l.freeSize(0), l.freeSize(1)), max(l.freeSize(2), l.freeSize(3))), max(max(l.freeSize(4), l.freeSize(5)), max(l.freeSize(6), l.freeSize(7)))), max(max(l.freeSize(8), l.freeSize(9)), max(l.freeSize(10), l.freeSize(11)))),
+		l.lastSize())
+}
+
+// lastSize returns the size of the leaf's last entry when it is free and
+// counted: the tail (the last block of the space, in the last leaf) is not.
+func (l *leaf) lastSize() uint64 {
 	e := l.keys[l.n-1]
-	return max(m, (l.end-e&^freeBit)&-(e>>63))
+	nx := uint64(l.next)
+	return (l.end - e&^freeBit) & -(e >> 63) & -((nx | -nx) >> 63)
+}
+
+// counted returns the size of entry k as the maxima count it: 0 for a live
+// block and for the tail.
+func (l *leaf) counted(k int) uint64 {
+	e := l.keys[k]
+	if e&freeBit == 0 || (k == int(l.n)-1 && l.next == 0) {
+		return 0
+	}
+	return l.endAt(k) - e&^freeBit
+}
+
+// freeSize returns the size of entry k when it is free and entry k+1 is
+// in use, else 0: the top bit says free, and bit 62 of a key is set only in
+// noKey.
+func (l *leaf) freeSize(k int) uint64 {
+	e, nx := l.keys[k], l.keys[k+1]
+	return (nx&^freeBit - e&^freeBit) & -(e >> 63) & (nx>>62&1 - 1)
+}
+
+// fits returns a mask with bit k set when entry k is a free block of at
+// least s bytes, the tail left out.
+func (l *leaf) fits(s uint64) uint64 {
+	return ge(l.lastSize(), s)<<(l.n-1) |
+		ge(l.freeSize(0), s) |
+		ge(l.freeSize(1), s)<<1 |
+		ge(l.freeSize(2), s)<<2 |
+		ge(l.freeSize(3), s)<<3 |
+		ge(l.freeSize(4), s)<<4 |
+		ge(l.freeSize(5), s)<<5 |
+		ge(l.freeSize(6), s)<<6 |
+		ge(l.freeSize(7), s)<<7 |
+		ge(l.freeSize(8), s)<<8 |
+		ge(l.freeSize(9), s)<<9 |
+		ge(l.freeSize(10), s)<<10 |
+		ge(l.freeSize(11), s)<<11
 }
 
 // seekKey returns the number of entries that start at or below off, minus
 // one: the entry that holds off (-1 when off is below the first).
 func (l *leaf) seekKey(off uint64) int {
-	c := -1
-	for k := range l.keys {
-		if l.keys[k]&^freeBit <= off {
-			c++
-		}
-	}
-	return c
+	return int(ge(off, l.keys[0]&^freeBit)+
+		ge(off, l.keys[1]&^freeBit)+
+		ge(off, l.keys[2]&^freeBit)+
+		ge(off, l.keys[3]&^freeBit)+
+		ge(off, l.keys[4]&^freeBit)+
+		ge(off, l.keys[5]&^freeBit)+
+		ge(off, l.keys[6]&^freeBit)+
+		ge(off, l.keys[7]&^freeBit)+
+		ge(off, l.keys[8]&^freeBit)+
+		ge(off, l.keys[9]&^freeBit)+
+		ge(off, l.keys[10]&^freeBit)+
+		ge(off, l.keys[11]&^freeBit)+
+		ge(off, l.keys[12]&^freeBit)) - 1
+}
+
+// The scans below are written out slot by slot: every slot is compared,
+// with no branch on the data (unused slots hold noKey or 0 and drop out),
+// and with constant shifts the compiler keeps each in a few instructions.
+
+// ge returns 1 when a ≥ b, else 0; both must be below 1<<63.
+func ge(a, b uint64) uint64 { return (a-b)>>63 ^ 1 }
+
+// fits returns a mask with bit j set when child j's largest free block
+// holds s bytes.
+func (x *inner) fits(s uint64) uint64 {
+	return ge(x.max[0], s) |
+		ge(x.max[1], s)<<1 |
+		ge(x.max[2], s)<<2 |
+		ge(x.max[3], s)<<3 |
+		ge(x.max[4], s)<<4 |
+		ge(x.max[5], s)<<5 |
+		ge(x.max[6], s)<<6 |
+		ge(x.max[7], s)<<7 |
+		ge(x.max[8], s)<<8 |
+		ge(x.max[9], s)<<9 |
+		ge(x.max[10], s)<<10 |
+		ge(x.max[11], s)<<11 |
+		ge(x.max[12], s)<<12 |
+		ge(x.max[13], s)<<13 |
+		ge(x.max[14], s)<<14 |
+		ge(x.max[15], s)<<15
+}
+
+// count returns the number of children after the first that start at or
+// below off: the slot a lookup of off descends into.
+func (x *inner) count(off uint64) int {
+	return int(ge(off, x.key[1]) +
+		ge(off, x.key[2]) +
+		ge(off, x.key[3]) +
+		ge(off, x.key[4]) +
+		ge(off, x.key[5]) +
+		ge(off, x.key[6]) +
+		ge(off, x.key[7]) +
+		ge(off, x.key[8]) +
+		ge(off, x.key[9]) +
+		ge(off, x.key[10]) +
+		ge(off, x.key[11]) +
+		ge(off, x.key[12]) +
+		ge(off, x.key[13]) +
+		ge(off, x.key[14]) +
+		ge(off, x.key[15]))
 }
 
 // maxAll returns the largest free block under the inner node.
 func (x *inner) maxAll() uint64 {
-	var m uint64
-	for _, v := range x.max {
-		m = max(m, v)
-	}
-	return m
+	return max(max(max(max(x.max[0], x.max[1]), max(x.max[2], x.max[3])), max(max(x.max[4], x.max[5]), max(x.max[6], x.max[7]))), max(max(max(x.max[8], x.max[9]), max(x.max[10], x.max[11])), max(max(x.max[12], x.max[13]), max(x.max[14], x.max[15]))))
 }
 
 // maxLeaves is the most leaves a tree of n blocks can need.
@@ -173,9 +259,10 @@ func (t *btree) reset(size uint64) {
 	t.freeLeaves, t.freeInners = 0, 0
 	t.height, t.n = 0, 1
 	t.root = t.newLeaf()
+	t.lastLeaf = t.root
 	l := &t.leaves[t.root]
 	l.keys[0], l.n, l.end = freeBit, 1, size
-	t.rootMax = size
+	t.rootMax = 0 // the one block is the tail
 }
 
 // grow resizes the pools for capBlocks blocks, keeping every node where it
@@ -249,10 +336,7 @@ func (t *btree) seek(off uint64) (uint32, int) {
 		// Count the children after the first that start at or below off:
 		// unused slots hold noKey, so the whole array can be scanned
 		// without a data-dependent exit.
-		j := 0
-		for k := 1; k < innerCap; k++ {
-			j += int((off-in.key[k])>>63 ^ 1) // 1 when key ≤ off (both below 1<<63)
-		}
+		j := in.count(off)
 		t.path[lv], t.slot[lv] = x, j
 		x = in.child[j]
 	}
@@ -260,57 +344,82 @@ func (t *btree) seek(off uint64) (uint32, int) {
 }
 
 // firstFit descends by maximum to the lowest free block of at least s
-// bytes, recording the path, and returns its leaf and entry. rootMax must
-// be at least s.
+// bytes, recording the path, and returns its leaf and entry, or leaf 0
+// when none fits. The tail, being the last block, is the lowest fit only
+// when no counted block fits.
 func (t *btree) firstFit(s uint64) (uint32, int) {
+	x := t.root
+	if t.rootMax < s {
+		if t.tail() < s {
+			return 0, 0
+		}
+		// The tail: the last entry down the rightmost path.
+		for lv := 0; lv < t.height; lv++ {
+			in := &t.inners[x]
+			j := int(in.n) - 1
+			t.path[lv], t.slot[lv] = x, j
+			x = in.child[j]
+		}
+		return x, int(t.leaves[x].n) - 1
+	}
 	// Each level builds a mask of the slots that fit and takes the lowest:
 	// every slot is compared, with no exit to mispredict.
-	x := t.root
 	for lv := 0; lv < t.height; lv++ {
 		in := &t.inners[x]
-		var m uint64
-		for k := range in.max {
-			m |= ((in.max[k]-s)>>63 ^ 1) << k // 1 when max ≥ s (both below 1<<63)
-		}
-		j := bits.TrailingZeros64(m) // m != 0: the parent's maximum fits
+		j := bits.TrailingZeros64(in.fits(s)) // not 0: the parent's maximum fits
 		t.path[lv], t.slot[lv] = x, j
 		x = in.child[j]
 	}
-	l := &t.leaves[x]
-	var m uint64
-	for k := 0; k < leafCap-1; k++ {
-		e, nx := l.keys[k], l.keys[k+1]
-		// free, followed by a used slot (bit 62 is set only in noKey), and
-		// large enough
-		sz := nx&^freeBit - e&^freeBit
-		m |= (e >> 63) & (nx>>62&1 ^ 1) & ((sz-s)>>63 ^ 1) << k
-	}
-	e := l.keys[l.n-1]
-	m |= (e >> 63) & ((l.end-e&^freeBit-s)>>63 ^ 1) << (l.n - 1)
-	return x, bits.TrailingZeros64(m)
+	return x, bits.TrailingZeros64(t.leaves[x].fits(s))
 }
+
+// tail returns the size of the last block of the space when it is free,
+// else 0.
+func (t *btree) tail() uint64 {
+	l := &t.leaves[t.lastLeaf]
+	e := l.keys[l.n-1]
+	return (l.end - e&^freeBit) & -(e >> 63)
+}
+
+// largest returns the size of the largest free block.
+func (t *btree) largest() uint64 { return max(t.rootMax, t.tail()) }
 
 // fixUp stores a changed child's first key and maximum at path level lv
 // and repairs the levels above, stopping at the first level where nothing
 // changes. lv = height-1 is the leaf's parent; lv = -1 means the child is
-// the root.
+// the root. moved says whether the child's first key may have changed:
+// when not, no key is read or written (an allocation's descent reads only
+// the maxima, so the key lines stay out of the cache).
 //
 // Every stored entry above the changed child must equal the maximum of
 // the entries below it, as they were: then a node's old maximum is what
 // its parent holds for it, and its new one is known without reading its
 // other entries unless the child held the maximum alone and shrank.
-func (t *btree) fixUp(lv int, first, mx uint64) {
-	for ; lv >= 0; lv-- {
-		in := &t.inners[t.path[lv]]
-		j := t.slot[lv]
-		old := in.max[j]
-		if in.key[j] == first && old == mx {
+func (t *btree) fixUp(lv int, first, mx uint64, moved bool) {
+	if lv < 0 {
+		t.rootMax = mx
+		return
+	}
+	in := &t.inners[t.path[lv]]
+	j := t.slot[lv]
+	old := in.max[j]
+	for {
+		if old == mx && (!moved || in.key[j] == first) {
 			return
 		}
-		in.key[j], in.max[j] = first, mx
+		in.max[j] = mx
+		if moved {
+			in.key[j] = first
+			moved = j == 0
+			first = in.key[0]
+		}
+		// The node's old maximum is what its parent (or rootMax) holds.
+		var up *inner
+		var uj int
 		nodeOld := t.rootMax
 		if lv > 0 {
-			nodeOld = t.inners[t.path[lv-1]].max[t.slot[lv-1]]
+			up, uj = &t.inners[t.path[lv-1]], t.slot[lv-1]
+			nodeOld = up.max[uj]
 		}
 		if mx < nodeOld {
 			if old < nodeOld {
@@ -319,24 +428,29 @@ func (t *btree) fixUp(lv int, first, mx uint64) {
 				mx = in.maxAll() // this child held it and shrank
 			}
 		}
-		first = in.key[0]
+		if lv == 0 {
+			t.rootMax = mx
+			return
+		}
+		lv--
+		in, j, old = up, uj, nodeOld
 	}
-	t.rootMax = mx
 }
 
 // touch repairs the maxima above leaf li, reached by the recorded path,
 // after its entries changed (the leaf keeps at least its minimum fill).
 func (t *btree) touch(li uint32) {
 	l := &t.leaves[li]
-	t.fixUp(t.height-1, l.first(), l.maxFree())
+	t.fixUp(t.height-1, l.first(), l.maxFree(), true)
 }
 
 // update is touch for a change that removed a free block of gone bytes
 // (0: none) from leaf li and added or grew free blocks of at most added
-// bytes, leaving the others alone. The leaf's old maximum is what is
-// stored above it, so the new one needs no scan of the leaf unless the
-// block that went was its largest and nothing as large came.
-func (t *btree) update(li uint32, gone, added uint64) {
+// bytes, leaving the others alone (sizes as counted: see counted); moved
+// says whether the leaf's first key changed. The leaf's old maximum is
+// what is stored above it, so the new one needs no scan of the leaf unless
+// the block that went was its largest and nothing as large came.
+func (t *btree) update(li uint32, gone, added uint64, moved bool) {
 	l := &t.leaves[li]
 	m := t.rootMax
 	if lv := t.height - 1; lv >= 0 {
@@ -347,7 +461,7 @@ func (t *btree) update(li uint32, gone, added uint64) {
 	} else {
 		m = l.maxFree()
 	}
-	t.fixUp(t.height-1, l.first(), m)
+	t.fixUp(t.height-1, l.first(), m, moved)
 }
 
 // refresh repairs the maxima above leaf li, which need not be on the
@@ -370,7 +484,7 @@ func (t *btree) insertAt(li uint32, k int, e, gone, added uint64) {
 		copy(l.keys[k+1:l.n+1], l.keys[k:l.n])
 		l.keys[k] = e
 		l.n++
-		t.update(li, gone, added)
+		t.update(li, gone, added, false)
 		return
 	}
 	// Split: leafCap+1 entries, leafMin to a new right sibling.
@@ -393,6 +507,8 @@ func (t *btree) insertAt(li uint32, k int, e, gone, added uint64) {
 	r.next, r.prev = l.next, li
 	if l.next != 0 {
 		t.leaves[l.next].prev = ri
+	} else {
+		t.lastLeaf = ri
 	}
 	l.next = ri
 	t.splitUp(t.height-1, l.first(), l.maxFree(), r.first(), r.maxFree(), ri)
@@ -415,7 +531,7 @@ func (t *btree) splitUp(lv int, lf, lm, rf, rm uint64, rc uint32) {
 			copy(x.child[j+2:n+1], x.child[j+1:n])
 			x.key[j+1], x.max[j+1], x.child[j+1] = rf, rm, rc
 			x.n++
-			t.fixUp(lv-1, x.key[0], x.maxAll())
+			t.fixUp(lv-1, x.key[0], x.maxAll(), true)
 			return
 		}
 		// Split x: innerCap+1 children, innerMin to a new right sibling.
@@ -469,45 +585,53 @@ func (t *btree) removeAt(li uint32, k, c int) {
 	n := int(l.n)
 	// For update: the largest free block removed, and the new size of the
 	// block that absorbs them when it is a free one in this leaf.
+	// The absorbing block's old size goes too: when it becomes the tail it
+	// no longer counts, else its new size is larger.
 	var gone, added uint64
-	for j := k; j < k+c; j++ {
-		if e := l.keys[j]; e&freeBit != 0 {
-			gone = max(gone, l.endAt(j)-e&^freeBit)
-		}
-	}
-	if e := l.keys[max(k-1, 0)]; k > 0 && e&freeBit != 0 {
-		added = l.endAt(k+c-1) - e&^freeBit
+	for j := max(k-1, 0); j < k+c; j++ {
+		gone = max(gone, l.counted(j))
 	}
 	copy(l.keys[k:n-c], l.keys[k+c:n])
 	for j := n - c; j < n; j++ {
 		l.keys[j] = noKey
 	}
 	l.n -= uint32(c)
-	p := uint32(0)
-	if k == 0 && l.prev != 0 {
-		// The previous leaf's last block now ends where this leaf starts.
-		p = l.prev
-		if l.n > 0 {
-			t.leaves[p].end = l.first()
-		} else {
-			t.leaves[p].end = l.end
-		}
+	if k > 0 {
+		added = l.counted(k - 1)
 	}
-	t.rebalance(li, gone, added)
-	if p != 0 {
-		t.refresh(p)
+	if k != 0 || l.prev == 0 {
+		t.rebalance(li, gone, added, k == 0)
+		return
 	}
+	// The previous leaf's last block absorbed the entries: it now ends
+	// where this leaf starts (a leaf keeps at least one entry).
+	pi := l.prev
+	p := &t.leaves[pi]
+	p.end = l.first()
+	grown := p.lastSize()
+	if lv := t.height - 1; lv >= 0 && t.slot[lv] > 0 {
+		// It is the sibling before this leaf: repair it through the same
+		// path, then this leaf.
+		t.slot[lv]--
+		t.update(pi, 0, grown, false)
+		t.slot[lv]++
+		t.rebalance(li, gone, added, true)
+		return
+	}
+	t.rebalance(li, gone, added, true)
+	t.refresh(pi)
 }
 
 // rebalance repairs the tree above leaf li, reached by the recorded path,
 // after entries left it (gone and added as for update): an under-full leaf
 // borrows from or merges with a sibling, and an under-full inner node
-// likewise, up to the root.
-func (t *btree) rebalance(li uint32, gone, added uint64) {
+// likewise, up to the root. moved says whether the leaf's first key
+// changed.
+func (t *btree) rebalance(li uint32, gone, added uint64, moved bool) {
 	l := &t.leaves[li]
 	lv := t.height - 1
 	if l.n >= leafMin || lv < 0 {
-		t.update(li, gone, added)
+		t.update(li, gone, added, moved)
 		return
 	}
 	x := &t.inners[t.path[lv]]
@@ -525,6 +649,8 @@ func (t *btree) rebalance(li uint32, gone, added uint64) {
 		a.next = b.next
 		if b.next != 0 {
 			t.leaves[b.next].prev = ai
+		} else {
+			t.lastLeaf = ai
 		}
 		t.freeLeaf(bi)
 		x.key[j], x.max[j] = a.first(), a.maxFree()
@@ -546,7 +672,7 @@ func (t *btree) rebalance(li uint32, gone, added uint64) {
 	a.end = b.first()
 	x.key[j], x.max[j] = a.first(), a.maxFree()
 	x.key[j+1], x.max[j+1] = b.first(), b.maxFree()
-	t.fixUp(lv-1, x.key[0], x.maxAll())
+	t.fixUp(lv-1, x.key[0], x.maxAll(), true)
 }
 
 // removeChild removes slot j of the inner node at path level lv (whose
@@ -575,7 +701,7 @@ func (t *btree) removeChild(lv int, j int) {
 			return
 		}
 		if n >= innerMin {
-			t.fixUp(lv-1, x.key[0], x.maxAll())
+			t.fixUp(lv-1, x.key[0], x.maxAll(), true)
 			return
 		}
 		// x is under-full: borrow from or merge with a sibling.
@@ -620,7 +746,7 @@ func (t *btree) removeChild(lv int, j int) {
 		a.n, b.n = uint32(h), uint32(tot-h)
 		p.key[j], p.max[j] = a.key[0], a.maxAll()
 		p.key[j+1], p.max[j+1] = b.key[0], b.maxAll()
-		t.fixUp(lv-1, p.key[0], p.maxAll())
+		t.fixUp(lv-1, p.key[0], p.maxAll(), true)
 		return
 	}
 }

@@ -217,8 +217,8 @@ func (a *Allocator) checkTree() error {
 	if mx != t.rootMax {
 		return corrupt("largest free block %d, recount %d", t.rootMax, mx)
 	}
-	if last := &t.leaves[c.prevLeaf]; last.next != 0 || last.end != a.size {
-		return corrupt("last leaf %d links to %d and ends at %#x, want 0 and %#x", c.prevLeaf, last.next, last.end, a.size)
+	if last := &t.leaves[c.prevLeaf]; last.next != 0 || last.end != a.size || c.prevLeaf != t.lastLeaf {
+		return corrupt("last leaf %d (recorded %d) links to %d and ends at %#x, want 0 and %#x", c.prevLeaf, t.lastLeaf, last.next, last.end, a.size)
 	}
 	if c.blocks != t.n {
 		return corrupt("leaves hold %d blocks, count says %d", c.blocks, t.n)

@@ -33,11 +33,10 @@ func (a *Allocator) ffReserve() bool {
 
 // ffAlloc is Alloc for FirstFit: s is the rounded size.
 func (a *Allocator) ffAlloc(size, s uint64) (Offset, error) {
-	t := &a.ff
-	if t.rootMax < s {
+	li, k := a.ff.firstFit(s)
+	if li == 0 {
 		return 0, a.failNoFit("alloc", size, 0)
 	}
-	li, k := t.firstFit(s)
 	return Offset(a.ffTake(li, k, 0, s)), nil
 }
 
@@ -47,11 +46,8 @@ func (a *Allocator) ffAlloc(size, s uint64) (Offset, error) {
 // bytes (see AllocAligned).
 func (a *Allocator) ffFits(s, align uint64) (uint32, int) {
 	t := &a.ff
-	if t.rootMax < s {
-		return 0, 0
-	}
 	li, k := t.firstFit(s)
-	if align != 0 {
+	if li != 0 && align != 0 {
 		l := &t.leaves[li]
 		if !fitsAt(l.keys[k]&^freeBit, l.endAt(k), s, align) {
 			return 0, 0
@@ -70,8 +66,9 @@ func (a *Allocator) ffTake(li uint32, k int, pad, s uint64) uint64 {
 	t := &a.ff
 	l := &t.leaves[li]
 	start, end := l.keys[k]&^freeBit, l.endAt(k)
-	gone := end - start // the free block that goes, for update
-	var grown uint32    // a leaf whose last block absorbed padding
+	gone := l.counted(k)                   // the free block that goes, as the maxima count it (update)
+	tail := k == int(l.n)-1 && l.next == 0 // the rest after the live block will be the tail
+	moved := false                         // the leaf's first key changes
 	if pad > 0 && a.ffReserve() {
 		// The free block keeps the padding; a new live entry follows it.
 		t.insertAt(li, k+1, start+pad, gone, pad)
@@ -80,14 +77,15 @@ func (a *Allocator) ffTake(li uint32, k int, pad, s uint64) uint64 {
 		li, k = t.seek(start)
 	} else {
 		if pad > 0 {
+			moved = k == 0
 			// No room for a free padding block: the live block before
 			// this one (there is one: a free block's neighbours are live,
-			// and a block at 0 needs no padding) absorbs it.
+			// and a block at 0 needs no padding) absorbs it. It is live,
+			// so no maximum changes.
 			start += pad
 			a.allocated += pad
 			if k == 0 {
-				grown = l.prev
-				t.leaves[grown].end = start
+				t.leaves[l.prev].end = start
 			}
 		}
 		l.keys[k] = start
@@ -97,7 +95,11 @@ func (a *Allocator) ffTake(li uint32, k int, pad, s uint64) uint64 {
 	a.allocs++
 	if b := end - start; b > s {
 		if a.ffReserve() {
-			t.insertAt(li, k+1, (start+s)|freeBit, gone, b-s)
+			rest := b - s
+			if tail {
+				rest = 0 // the tail is not counted
+			}
+			t.insertAt(li, k+1, (start+s)|freeBit, gone, rest)
 			a.freeBlocks++
 			a.allocated += s
 			return start
@@ -106,10 +108,7 @@ func (a *Allocator) ffTake(li uint32, k int, pad, s uint64) uint64 {
 		a.whole++
 	}
 	a.allocated += s
-	t.update(li, gone, 0)
-	if grown != 0 {
-		t.refresh(grown)
-	}
+	t.update(li, gone, 0, moved)
 	return start
 }
 
@@ -117,13 +116,12 @@ func (a *Allocator) ffTake(li uint32, k int, pad, s uint64) uint64 {
 // is none. It records the path to the block's leaf.
 func (a *Allocator) ffLookup(op string, off Offset) (uint32, int, error) {
 	o := uint64(off)
-	if err := a.checkOff(op, o); err != nil {
-		return 0, 0, err
+	if o >= a.size || o&(a.align-1) != 0 {
+		return 0, 0, a.checkOff(op, o)
 	}
 	li, k := a.ff.seek(o)
-	e := a.ff.leaves[li].keys[k]
-	if err := a.blockErr(op, o, e&^freeBit == o, e&freeBit != 0); err != nil {
-		return 0, 0, err
+	if e := a.ff.leaves[li].keys[k]; e != o { // not a block's start, or free
+		return 0, 0, a.blockErr(op, o, e&^freeBit == o, e&freeBit != 0)
 	}
 	return li, k, nil
 }
@@ -161,7 +159,7 @@ func (a *Allocator) ffFree(off Offset) error {
 		case !pf && !qf:
 			l.keys[k] = o | freeBit
 			a.freeBlocks++
-			t.update(li, 0, end-o)
+			t.update(li, 0, l.counted(k), false)
 		case pf && !qf: // the previous block absorbs this one
 			t.removeAt(li, k, 1)
 		case !pf && qf: // this block absorbs the next one
@@ -173,17 +171,38 @@ func (a *Allocator) ffFree(off Offset) error {
 		}
 		return nil
 	}
-	// A free neighbour sits in the previous or next leaf: mark the block
-	// free, then merge by key (each merge a descent of its own).
+	// A free neighbour sits in the previous or next leaf. Mark the block
+	// free, let it absorb a free next block, then let a free previous one
+	// absorb it. A neighbour leaf under the same parent is reached through
+	// the recorded path; else, or once the path is stale, by a descent.
 	l.keys[k] = o | freeBit
 	a.freeBlocks++
-	t.update(li, 0, end-o)
-	if qf {
+	valid := true // the recorded path still leads to li
+	switch {
+	case qf && k < n-1:
+		t.removeAt(li, k+1, 1)
+		valid = false
+	case qf && t.slot[t.height-1] < int(t.inners[t.path[t.height-1]].n)-1:
+		// The next leaf is the next child of the same parent.
+		t.slot[t.height-1]++
+		t.removeAt(l.next, 0, 1) // repairs this leaf through the path too
+		valid = false
+	case qf:
+		t.update(li, 0, l.counted(k), false)
 		t.removeKey(end)
+		valid = false
+	case !pf:
+		t.update(li, 0, l.counted(k), false)
+	}
+	if qf {
 		a.freeBlocks--
 	}
 	if pf {
-		t.removeKey(o)
+		if valid {
+			t.removeAt(li, 0, 1)
+		} else {
+			t.removeKey(o)
+		}
 		a.freeBlocks--
 	}
 	return nil
@@ -203,9 +222,8 @@ func (a *Allocator) ffGrow(ns, newSize uint64) error {
 	l := &t.leaves[li]
 	last := l.keys[l.n-1]
 	if last&freeBit != 0 {
-		l.end = ns
+		l.end = ns // the tail grows: it counts in no maximum
 		a.size = ns
-		t.refresh(li)
 		return nil
 	}
 	if !a.ffReserve() {
@@ -215,7 +233,7 @@ func (a *Allocator) ffGrow(ns, newSize uint64) error {
 	li, k := t.seek(old - 1)
 	t.leaves[li].end = ns
 	a.size = ns
-	t.insertAt(li, k+1, old|freeBit, 0, ns-old)
+	t.insertAt(li, k+1, old|freeBit, 0, 0) // the new tail counts in no maximum
 	a.freeBlocks++
 	return nil
 }

@@ -787,7 +787,7 @@ func (a *Allocator) Stats() Stats {
 		WholeBlocks:   a.whole,
 	}
 	if a.policy == FirstFit {
-		s.Nodes, s.NodeCap, s.LargestFree = a.ff.n, a.ff.capBlocks, a.ff.rootMax
+		s.Nodes, s.NodeCap, s.LargestFree = a.ff.n, a.ff.capBlocks, a.ff.largest()
 		return s
 	}
 	s.LargestFree = a.largestFree()
