@@ -153,22 +153,15 @@ func (l *leaf) fits(s uint64) uint64 {
 		ge(l.freeSize(11), s)<<11
 }
 
-// seekKey returns the number of entries that start at or below off, minus
-// one: the entry that holds off (-1 when off is below the first).
+// seekKey returns the last entry that starts at or below off (≥ the
+// first entry's start), as count does for an inner node.
 func (l *leaf) seekKey(off uint64) int {
-	return int(ge(off, l.keys[0]&^freeBit)+
-		ge(off, l.keys[1]&^freeBit)+
-		ge(off, l.keys[2]&^freeBit)+
-		ge(off, l.keys[3]&^freeBit)+
-		ge(off, l.keys[4]&^freeBit)+
-		ge(off, l.keys[5]&^freeBit)+
-		ge(off, l.keys[6]&^freeBit)+
-		ge(off, l.keys[7]&^freeBit)+
-		ge(off, l.keys[8]&^freeBit)+
-		ge(off, l.keys[9]&^freeBit)+
-		ge(off, l.keys[10]&^freeBit)+
-		ge(off, l.keys[11]&^freeBit)+
-		ge(off, l.keys[12]&^freeBit)) - 1
+	g := 4 * int(ge(off, l.keys[4]&^freeBit)+ge(off, l.keys[8]&^freeBit)+ge(off, l.keys[12]&^freeBit))
+	if g == 12 {
+		return 12 // the last slot
+	}
+	k := l.keys[g+1 : g+4 : g+4]
+	return g + int(ge(off, k[0]&^freeBit)+ge(off, k[1]&^freeBit)+ge(off, k[2]&^freeBit))
 }
 
 // The scans below are written out slot by slot: every slot is compared,
@@ -200,23 +193,13 @@ func (x *inner) fits(s uint64) uint64 {
 }
 
 // count returns the number of children after the first that start at or
-// below off: the slot a lookup of off descends into.
+// below off (≥ key[0]): the slot a lookup of off descends into. Keys are
+// sorted, so three compares pick the group of four that holds the answer
+// and three more finish it.
 func (x *inner) count(off uint64) int {
-	return int(ge(off, x.key[1]) +
-		ge(off, x.key[2]) +
-		ge(off, x.key[3]) +
-		ge(off, x.key[4]) +
-		ge(off, x.key[5]) +
-		ge(off, x.key[6]) +
-		ge(off, x.key[7]) +
-		ge(off, x.key[8]) +
-		ge(off, x.key[9]) +
-		ge(off, x.key[10]) +
-		ge(off, x.key[11]) +
-		ge(off, x.key[12]) +
-		ge(off, x.key[13]) +
-		ge(off, x.key[14]) +
-		ge(off, x.key[15]))
+	g := 4 * int(ge(off, x.key[4])+ge(off, x.key[8])+ge(off, x.key[12]))
+	k := x.key[g : g+4 : g+4]
+	return g + int(ge(off, k[1])+ge(off, k[2])+ge(off, k[3]))
 }
 
 // maxAll returns the largest free block under the inner node.
@@ -280,51 +263,100 @@ func (t *btree) bytes() uint64 {
 	return uint64(cap(t.leaves))*leafBytes + uint64(cap(t.inners))*innerBytes
 }
 
-// newLeaf returns an empty leaf (keys noKey, links 0). The pools are sized
-// for the worst case, so there always is one.
-func (t *btree) newLeaf() uint32 {
-	i := t.freeLeaves
-	if i != 0 {
-		t.freeLeaves = t.leaves[i].next
-	} else {
-		i = t.usedLeaves
-		t.usedLeaves++
-	}
-	l := &t.leaves[i]
-	*l = leaf{}
+// poolNode is what a pool holds: a leaf or an inner node, through a
+// pointer with the two operations the pool needs.
+type poolNode[E any] interface {
+	*E
+	link() *uint32 // the unused-list link of an unused node
+	empty()        // makes the node empty: keys noKey, all else 0
+}
+
+func (l *leaf) link() *uint32  { return &l.next }
+func (x *inner) link() *uint32 { return &x.child[0] }
+
+func (l *leaf) empty()  { *l = emptyLeaf }
+func (x *inner) empty() { *x = emptyInner }
+
+// emptyLeaf and emptyInner are nodes with no entries: keys noKey, all
+// else 0.
+var emptyLeaf, emptyInner = func() (l leaf, x inner) {
 	for k := range l.keys {
 		l.keys[k] = noKey
 	}
-	return i
-}
-
-func (t *btree) freeLeaf(i uint32) {
-	t.leaves[i] = leaf{next: t.freeLeaves}
-	t.freeLeaves = i
-}
-
-// newInner returns an empty inner node (keys noKey, maxima and children 0).
-func (t *btree) newInner() uint32 {
-	i := t.freeInners
-	if i != 0 {
-		t.freeInners = t.inners[i].child[0]
-	} else {
-		i = t.usedInners
-		t.usedInners++
-	}
-	x := &t.inners[i]
-	*x = inner{}
 	for k := range x.key {
 		x.key[k] = noKey
 	}
+	return l, x
+}()
+
+// get returns an empty node of the pool items: the head of its unused
+// list (free) or the next never-used one (used, the high-water mark). The
+// pools are sized for the worst case, so there always is one.
+func get[E any, P poolNode[E]](items []E, free, used *uint32) uint32 {
+	i := *free
+	if i != 0 {
+		*free = *P(&items[i]).link()
+	} else {
+		i = *used
+		*used++
+	}
+	P(&items[i]).empty()
 	return i
 }
 
-func (t *btree) freeInner(i uint32) {
-	t.inners[i] = inner{}
-	t.inners[i].child[0] = t.freeInners
-	t.freeInners = i
+// put returns node i to the unused list of its pool.
+func put[E any, P poolNode[E]](items []E, free *uint32, i uint32) {
+	var zero E
+	items[i] = zero
+	*P(&items[i]).link() = *free
+	*free = i
 }
+
+// countUnused returns the length of a pool's unused list, or -1 when the
+// list leaves the nodes handed out (used) or loops.
+func countUnused[E any, P poolNode[E]](items []E, free, used uint32) int {
+	n := 0
+	for i := free; i != 0; i = *P(&items[i]).link() {
+		if i >= used || n >= len(items) {
+			return -1
+		}
+		n++
+	}
+	return n
+}
+
+// insertInto writes src with v inserted at position k into buf and
+// returns that part of buf.
+func insertInto[T ~uint64 | ~uint32](buf, src []T, k int, v T) []T {
+	copy(buf, src[:k])
+	buf[k] = v
+	copy(buf[k+1:], src[k:])
+	return buf[:len(src)+1]
+}
+
+// share redistributes the first na entries of a and nb of b, in order, so
+// that a keeps half of them (rounded down) and b the rest; the slots past
+// each one's new count are set to fill. It returns a's new count.
+func share[T ~uint64 | ~uint32](a, b []T, na, nb int, fill T) int {
+	var buf [2 * innerCap]T
+	copy(buf[:], a[:na])
+	copy(buf[na:], b[:nb])
+	h := (na + nb) / 2
+	for k := range a {
+		a[k] = fill
+	}
+	for k := range b {
+		b[k] = fill
+	}
+	copy(a, buf[:h])
+	copy(b, buf[h:na+nb])
+	return h
+}
+
+func (t *btree) newLeaf() uint32    { return get(t.leaves, &t.freeLeaves, &t.usedLeaves) }
+func (t *btree) freeLeaf(i uint32)  { put(t.leaves, &t.freeLeaves, i) }
+func (t *btree) newInner() uint32   { return get(t.inners, &t.freeInners, &t.usedInners) }
+func (t *btree) freeInner(i uint32) { put(t.inners, &t.freeInners, i) }
 
 // seek descends by key to the leaf entry that holds offset off (the last
 // entry starting at or below it), recording the path. off must be below
@@ -488,17 +520,13 @@ func (t *btree) insertAt(li uint32, k int, e, gone, added uint64) {
 		return
 	}
 	// Split: leafCap+1 entries, leafMin to a new right sibling.
-	var all [leafCap + 1]uint64
-	copy(all[:k], l.keys[:k])
-	all[k] = e
-	copy(all[k+1:], l.keys[k:])
+	var buf [leafCap + 1]uint64
+	all := insertInto(buf[:], l.keys[:], k, e)
 	ri := t.newLeaf()
 	l = &t.leaves[li]
 	r := &t.leaves[ri]
 	const left = leafCap + 1 - leafMin
-	for j := range l.keys {
-		l.keys[j] = noKey
-	}
+	l.keys = emptyLeaf.keys
 	copy(l.keys[:], all[:left])
 	copy(r.keys[:], all[left:])
 	l.n, r.n = left, leafMin
@@ -535,23 +563,16 @@ func (t *btree) splitUp(lv int, lf, lm, rf, rm uint64, rc uint32) {
 			return
 		}
 		// Split x: innerCap+1 children, innerMin to a new right sibling.
-		var keys, maxs [innerCap + 1]uint64
-		var kids [innerCap + 1]uint32
-		copy(keys[:j+1], x.key[:j+1])
-		copy(maxs[:j+1], x.max[:j+1])
-		copy(kids[:j+1], x.child[:j+1])
-		keys[j+1], maxs[j+1], kids[j+1] = rf, rm, rc
-		copy(keys[j+2:], x.key[j+1:])
-		copy(maxs[j+2:], x.max[j+1:])
-		copy(kids[j+2:], x.child[j+1:])
+		var kb, mb [innerCap + 1]uint64
+		var cb [innerCap + 1]uint32
+		keys := insertInto(kb[:], x.key[:], j+1, rf)
+		maxs := insertInto(mb[:], x.max[:], j+1, rm)
+		kids := insertInto(cb[:], x.child[:], j+1, rc)
 		yi := t.newInner()
 		x = &t.inners[xi]
 		y := &t.inners[yi]
 		const left = innerCap + 1 - innerMin
-		*x = inner{}
-		for k := range x.key {
-			x.key[k] = noKey
-		}
+		*x = emptyInner
 		copy(x.key[:], keys[:left])
 		copy(x.max[:], maxs[:left])
 		copy(x.child[:], kids[:left])
@@ -658,17 +679,9 @@ func (t *btree) rebalance(li uint32, gone, added uint64, moved bool) {
 		return
 	}
 	// Share the entries evenly: both end with at least leafMin.
-	var all [2 * leafCap]uint64
-	tot := int(a.n + b.n)
-	copy(all[:a.n], a.keys[:a.n])
-	copy(all[a.n:tot], b.keys[:b.n])
-	h := tot / 2
-	for k := range a.keys {
-		a.keys[k], b.keys[k] = noKey, noKey
-	}
-	copy(a.keys[:], all[:h])
-	copy(b.keys[:], all[h:tot])
-	a.n, b.n = uint32(h), uint32(tot-h)
+	tot := a.n + b.n
+	a.n = uint32(share(a.keys[:], b.keys[:], int(a.n), int(b.n), noKey))
+	b.n = tot - a.n
 	a.end = b.first()
 	x.key[j], x.max[j] = a.first(), a.maxFree()
 	x.key[j+1], x.max[j+1] = b.first(), b.maxFree()
@@ -723,27 +736,11 @@ func (t *btree) removeChild(lv int, j int) {
 			j++ // remove b's slot on the next round
 			continue
 		}
-		var keys, maxs [2 * innerCap]uint64
-		var kids [2 * innerCap]uint32
-		tot := int(a.n + b.n)
-		copy(keys[:a.n], a.key[:a.n])
-		copy(keys[a.n:tot], b.key[:b.n])
-		copy(maxs[:a.n], a.max[:a.n])
-		copy(maxs[a.n:tot], b.max[:b.n])
-		copy(kids[:a.n], a.child[:a.n])
-		copy(kids[a.n:tot], b.child[:b.n])
-		h := tot / 2
-		*a, *b = inner{}, inner{}
-		for k := range a.key {
-			a.key[k], b.key[k] = noKey, noKey
-		}
-		copy(a.key[:], keys[:h])
-		copy(a.max[:], maxs[:h])
-		copy(a.child[:], kids[:h])
-		copy(b.key[:], keys[h:tot])
-		copy(b.max[:], maxs[h:tot])
-		copy(b.child[:], kids[h:tot])
-		a.n, b.n = uint32(h), uint32(tot-h)
+		na, nb := int(a.n), int(b.n)
+		h := share(a.key[:], b.key[:], na, nb, noKey)
+		share(a.max[:], b.max[:], na, nb, 0)
+		share(a.child[:], b.child[:], na, nb, 0)
+		a.n, b.n = uint32(h), uint32(na+nb-h)
 		p.key[j], p.max[j] = a.key[0], a.maxAll()
 		p.key[j+1], p.max[j+1] = b.key[0], b.maxAll()
 		t.fixUp(lv-1, p.key[0], p.maxAll(), true)

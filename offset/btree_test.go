@@ -16,14 +16,8 @@ import (
 // use.
 func treeShape(a *Allocator) (height, leaves, inners int) {
 	t := &a.ff
-	leaves = int(t.usedLeaves) - 1
-	for i := t.freeLeaves; i != 0; i = t.leaves[i].next {
-		leaves--
-	}
-	inners = int(t.usedInners) - 1
-	for i := t.freeInners; i != 0; i = t.inners[i].child[0] {
-		inners--
-	}
+	leaves = int(t.usedLeaves) - 1 - countUnused(t.leaves, t.freeLeaves, t.usedLeaves)
+	inners = int(t.usedInners) - 1 - countUnused(t.inners, t.freeInners, t.usedInners)
 	return t.height, leaves, inners
 }
 
@@ -65,16 +59,8 @@ func TestTreeAgainstModel(t *testing.T) {
 						if r.IntN(8) == 0 {
 							align = 1 << r.UintN(9)
 						}
-						what = fmt.Sprintf("alloc(%d, align %d)", size, align)
-						var off Offset
-						var err error
-						if align == 0 {
-							off, err = a.Alloc(size)
-						} else {
-							off, err = a.AllocAligned(size, align)
-						}
-						s := m.round(size)
-						eff := max(align, m.align)
+						off, w, s, eff, err := allocCall(a, m, size, align)
+						what = w
 						if err != nil {
 							if eff == m.align && m.lowest(s) >= 0 {
 								t.Fatalf("step %d: %s: %v, but a block fits", step, what, err)
@@ -93,17 +79,7 @@ func TestTreeAgainstModel(t *testing.T) {
 						}
 						live = append(live, off)
 					} else if len(live) > 0 {
-						j := r.IntN(len(live))
-						off := live[j]
-						live[j] = live[len(live)-1]
-						live = live[:len(live)-1]
-						what = fmt.Sprintf("free(%#x)", off)
-						if err := a.Free(off); err != nil {
-							t.Fatalf("step %d: %s: %v", step, what, err)
-						}
-						if err := m.free(off); err != nil {
-							t.Fatalf("step %d: %s: model says %v", step, what, err)
-						}
+						live, what = freeBoth(t, a, m, live, r.IntN(len(live)), step)
 					}
 					maxHeight = max(maxHeight, a.ff.height)
 					m.compare(t, a, step, what)

@@ -228,29 +228,11 @@ func (a *Allocator) checkTree() error {
 	}
 	// Unused nodes: every pool entry below the high-water mark is in the
 	// tree or on its unused list, once.
-	unused := 0
-	for i := t.freeLeaves; i != 0; i = t.leaves[i].next {
-		if i >= t.usedLeaves {
-			return corrupt("unused leaf %d past the high-water mark %d", i, t.usedLeaves)
-		}
-		if unused++; unused > len(t.leaves) {
-			return corrupt("unused-leaf list loops")
-		}
+	if u := countUnused(t.leaves, t.freeLeaves, t.usedLeaves); c.leaves+u != int(t.usedLeaves)-1 {
+		return corrupt("%d leaves handed out, %d in the tree and %d unused (-1: a broken list)", t.usedLeaves-1, c.leaves, u)
 	}
-	if c.leaves+unused != int(t.usedLeaves)-1 {
-		return corrupt("%d leaves handed out, %d in the tree and %d unused", t.usedLeaves-1, c.leaves, unused)
-	}
-	unused = 0
-	for i := t.freeInners; i != 0; i = t.inners[i].child[0] {
-		if i >= t.usedInners {
-			return corrupt("unused inner node %d past the high-water mark %d", i, t.usedInners)
-		}
-		if unused++; unused > len(t.inners) {
-			return corrupt("unused inner-node list loops")
-		}
-	}
-	if c.inners+unused != int(t.usedInners)-1 {
-		return corrupt("%d inner nodes handed out, %d in the tree and %d unused", t.usedInners-1, c.inners, unused)
+	if u := countUnused(t.inners, t.freeInners, t.usedInners); c.inners+u != int(t.usedInners)-1 {
+		return corrupt("%d inner nodes handed out, %d in the tree and %d unused (-1: a broken list)", t.usedInners-1, c.inners, u)
 	}
 	return nil
 }

@@ -167,6 +167,36 @@ func TestAgainstModel(t *testing.T) {
 	}
 }
 
+// allocCall calls Alloc, or AllocAligned for an align above 0. With its
+// result it returns the call's name for messages, the size rounded as the
+// model rounds it and the alignment in effect.
+func allocCall(a *Allocator, m *model, size, align uint64) (off Offset, what string, s, eff uint64, err error) {
+	what = fmt.Sprintf("alloc(%d, align %d)", size, align)
+	if align == 0 {
+		off, err = a.Alloc(size)
+	} else {
+		off, err = a.AllocAligned(size, align)
+	}
+	return off, what, m.round(size), max(align, m.align), err
+}
+
+// freeBoth frees live[j] in a and in the model, fails t on an error,
+// removes it from live and names the call for messages.
+func freeBoth(t *testing.T, a *Allocator, m *model, live []Offset, j, step int) ([]Offset, string) {
+	t.Helper()
+	off := live[j]
+	live[j] = live[len(live)-1]
+	live = live[:len(live)-1]
+	what := fmt.Sprintf("free(%#x)", off)
+	if err := a.Free(off); err != nil {
+		t.Fatalf("step %d: %s: %v", step, what, err)
+	}
+	if err := m.free(off); err != nil {
+		t.Fatalf("step %d: %s: model says %v", step, what, err)
+	}
+	return live, what
+}
+
 func runModel(t *testing.T, r *rand.Rand, cfg Config, ops int) {
 	a := mustNew(t, cfg)
 	m := newModel(cfg)
@@ -183,16 +213,8 @@ func runModel(t *testing.T, r *rand.Rand, cfg Config, ops int) {
 			if r.IntN(4) == 0 {
 				align = 1 << r.UintN(10)
 			}
-			what = fmt.Sprintf("alloc(%d, align %d)", size, align)
-			var off Offset
-			var err error
-			if align == 0 {
-				off, err = a.Alloc(size)
-			} else {
-				off, err = a.AllocAligned(size, align)
-			}
-			s := m.round(size)
-			eff := max(align, m.align)
+			off, w, s, eff, err := allocCall(a, m, size, align)
+			what = w
 			if err != nil {
 				if !errors.Is(err, memkit.ErrOutOfMemory) && !errors.Is(err, memkit.ErrNoMetadata) {
 					t.Fatalf("step %d: %s: %v", step, what, err)
@@ -253,17 +275,7 @@ func runModel(t *testing.T, r *rand.Rand, cfg Config, ops int) {
 			if len(live) == 0 {
 				continue
 			}
-			j := r.IntN(len(live))
-			off := live[j]
-			live[j] = live[len(live)-1]
-			live = live[:len(live)-1]
-			what = fmt.Sprintf("free(%#x)", off)
-			if err := a.Free(off); err != nil {
-				t.Fatalf("step %d: %s: %v", step, what, err)
-			}
-			if err := m.free(off); err != nil {
-				t.Fatalf("step %d: %s: model says %v", step, what, err)
-			}
+			live, what = freeBoth(t, a, m, live, r.IntN(len(live)), step)
 		case k < 19: // an invalid or repeated free
 			off := Offset(r.Uint64N(m.size + 64))
 			if r.IntN(2) == 0 && len(m.blocks) > 0 {

@@ -606,22 +606,6 @@ func (a *Allocator) appendBlock(off uint64, free bool) bool {
 	return true
 }
 
-// chainRemove takes block j out of the address chain only.
-func (a *Allocator) chainRemove(j uint32) {
-	n := a.nodes[j]
-	a.nodes[n.prev].next = n.next // the sentinel holds the first and last links
-	a.nodes[n.next].prev = n.prev
-}
-
-// unlink removes block j from the address chain and the policy's
-// structures; its bytes now belong to its previous block. j must not be on
-// a free list.
-func (a *Allocator) unlink(j uint32) {
-	a.unplace(j, a.start(j))
-	a.chainRemove(j)
-	a.releaseNode(j)
-}
-
 // unindex and reindex bracket a change of block i's offset.
 func (a *Allocator) unindex(i uint32) { a.unplace(i, a.start(i)) }
 
