@@ -26,7 +26,10 @@ import "math/bits"
 //     in address order; a leaf's end is the next leaf's first key, or the
 //     space's size for the last leaf;
 //   - an inner node's key[j] is the first key of child j's subtree and
-//     max[j] its largest free block; rootMax is the whole tree's;
+//     max[j] its largest free block; rootMax is the whole tree's. The tail
+//     (the last block, when free) counts in no maximum: firstFit falls
+//     back to it, and carving it repairs nothing;
+//   - lastLeaf is the last leaf of the chain;
 //   - unused slots hold noKey (leaf and inner keys), 0 (maxima, children),
 //     so descents may scan whole arrays without reading a count.
 type btree struct {

@@ -155,9 +155,6 @@ type Allocator struct {
 	bitmap classBits // classes with a non-empty list
 	index  index     // the blocks whose node lies outside their home window, by offset
 
-	// FirstFit
-	ff btree // every block, by offset, with free-size maxima
-
 	spare uint32 // first unused node; the unused list is doubly linked through prev and next
 	used  uint32 // high-water mark: nodes[used:] were never handed out and are zero
 	homes uint64 // GoodFit: number of home nodes, len(nodes)-homeWindow at least 1 (see home.go)
@@ -176,6 +173,9 @@ type Allocator struct {
 	allocs, frees, failed, whole uint64
 
 	err Error // the error of the last failed Alloc, returned by pointer so failures do not allocate
+
+	// FirstFit, last: GoodFit's hot fields above stay on few cache lines.
+	ff btree // every block, by offset, with free-size maxima
 }
 
 // New returns an Allocator for cfg, with the whole space one free block.
