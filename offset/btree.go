@@ -55,13 +55,13 @@ type btree struct {
 
 const (
 	leafCap  = 13 // entries in a leaf: with its end and links, 128 bytes (two cache lines)
-	leafMin  = 7  // fewest entries in a non-root leaf: leafCap+1 splits into two of leafMin
+	leafMin  = 6  // fewest entries in a non-root leaf; leafCap+1 splits into two of 7
 	innerCap = 16 // children of an inner node
 	innerMin = 8  // fewest children of a non-root inner node
 
 	// maxHeight bounds the inner levels: a tree of MaxNodes blocks has at
 	// most MaxNodes/leafMin leaves and, with innerMin children per node,
-	// fewer than 10 inner levels.
+	// at most 10 inner levels (TestTreePoolBound).
 	maxHeight = 16
 
 	leafBytes  = 128 // size of a leaf
@@ -522,17 +522,17 @@ func (t *btree) insertAt(li uint32, k int, e, gone, added uint64) {
 		t.update(li, gone, added, false)
 		return
 	}
-	// Split: leafCap+1 entries, leafMin to a new right sibling.
+	// Split: leafCap+1 entries, half to a new right sibling.
 	var buf [leafCap + 1]uint64
 	all := insertInto(buf[:], l.keys[:], k, e)
 	ri := t.newLeaf()
 	l = &t.leaves[li]
 	r := &t.leaves[ri]
-	const left = leafCap + 1 - leafMin
+	const left = (leafCap + 1) / 2
 	l.keys = emptyLeaf.keys
 	copy(l.keys[:], all[:left])
 	copy(r.keys[:], all[left:])
-	l.n, r.n = left, leafMin
+	l.n, r.n = left, leafCap+1-left
 	r.end = l.end
 	l.end = r.first()
 	r.next, r.prev = l.next, li

@@ -132,8 +132,8 @@ func TestTreeSplitsAndMerges(t *testing.T) {
 		}
 	}
 	t.Logf("root inner node split at %d blocks", rootSplit)
-	// Appending fills leaves to leafMin+... : free from the front, the
-	// back and the middle, checking on the way down.
+	// Free in a random order, so that leaves empty from the front, the
+	// back and the middle, borrowing and merging on the way down.
 	r := rand.New(rand.NewPCG(5, 5))
 	r.Shuffle(len(offs), func(i, j int) { offs[i], offs[j] = offs[j], offs[i] })
 	for k, off := range offs {

@@ -183,7 +183,7 @@ func TestClassBits(t *testing.T) {
 
 // TestMetadataPerNode checks the metadata budget: each block a budget
 // adds costs at most 32 bytes (GoodFit 30: node and index; FirstFit about
-// 26: B+-tree pools sized for every node at its minimum fill, the worst
+// 30.5: B+-tree pools sized for every node at its minimum fill, the worst
 // case), whatever the space's size. The fixed part (the sentinel, the class
 // heads and bitmap) is what a budget of 0 extra nodes costs, so the
 // marginal cost is measured between two budgets.
