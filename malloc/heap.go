@@ -496,6 +496,9 @@ func (h *Heap) Free(b []byte) error {
 func (h *Heap) free(addr uintptr, op string) error {
 	// A slab block, found through the page table (ptable.go): the entry
 	// names the shard, the run, the class and the page's place in the run.
+	// The slot's release is written out here and again in freeSlow (for
+	// heaps without a page-table id): as a function the compiler does not
+	// inline, it cost 2.5 ns per AllocFree pair (33.0 -> 35.5 ns).
 	// (pageEntry, inlined by hand: this is the hot path.)
 	g := uint64(addr) >> pageShift
 	var ep *atomic.Uint64
