@@ -47,8 +47,9 @@ type arena struct {
 
 // arenaPad brings the arena struct to 256 bytes on 64-bit platforms: Go
 // puts objects of a 256-byte size class on 256-byte boundaries, so the
-// first four fields share one cache line. (216 bytes, its size without
-// the pad, is a size class whose objects sit on 8-byte boundaries.)
+// first four fields share one cache line. (Without the pad, its 216
+// bytes would go to the 224-byte size class, whose objects do not sit on
+// cache-line boundaries.)
 const arenaPad = 40 * (bits.UintSize / 64)
 
 // newArena maps and registers an arena for sh.
