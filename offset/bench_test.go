@@ -18,6 +18,10 @@ const benchSpace = 2 << 30
 // BenchmarkAllocFree is the shared churn loop: per op, free the block in
 // slot Victims[i&Mask] and allocate Sizes[i&Mask] into that slot.
 //
+// impl=offsetalloc-model runs it over the Go model of OffsetAllocator's
+// design (peer_test.go), freeing by the node its alloc returned: the
+// reference the bar cites, measured in the same process.
+//
 // impl=harness runs the same loop over the same stream with no allocator
 // (free reads the victim's offset, alloc bumps a counter): the loop's own
 // cost, to subtract from the allocators' figures.
@@ -34,6 +38,44 @@ func BenchmarkAllocFree(b *testing.B) {
 			})
 		}
 	}
+	for _, live := range workload.LiveCounts {
+		c := workload.NewChurn(1, live, 1, 4096, 1<<16)
+		b.Run("impl=offsetalloc-model/"+c.Name, func(b *testing.B) { benchPeer(b, c) })
+	}
+}
+
+// benchPeer is benchChurn's loop over binAlloc, the Go model of
+// OffsetAllocator's design (peer_test.go), with the same node budget. Its
+// slots keep the node each alloc returned, which its free takes (the
+// design's own API); util-% counts its blocks at their requested sizes
+// (it does not round them).
+func benchPeer(b *testing.B, c workload.Churn) {
+	a := newBinAlloc(benchSpace, 2*c.Live+16)
+	slots := make([]uint32, c.Live)
+	for i, s := range c.Initial {
+		var ok bool
+		if _, slots[i], ok = a.alloc(uint32(s)); !ok {
+			b.Fatalf("initial alloc %d of %d failed", i, s)
+		}
+	}
+	b.ReportAllocs()
+	cpu0, cpuOK := cpuTime()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		k := i & c.Mask
+		v := c.Victims[k]
+		a.release(slots[v])
+		_, n, ok := a.alloc(uint32(c.Sizes[k]))
+		if !ok {
+			b.Fatalf("alloc %d failed", c.Sizes[k])
+		}
+		slots[v] = n
+	}
+	b.StopTimer()
+	if cpu1, ok := cpuTime(); ok && cpuOK && b.N >= 10000 {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
+	b.ReportMetric(peerUtil(a, slots), "util-%")
 }
 
 // BenchmarkAllocFreeGrowing is BenchmarkAllocFree with metadata that grows
@@ -118,15 +160,23 @@ func highWater(a *Allocator) uint64 {
 	return max(end, 1)
 }
 
+// utilSizes are BenchmarkUtilization's block sizes, between GoodFit's
+// classes (and OffsetAllocator's bins) on purpose; utilLive its live blocks.
+var utilSizes = []uint64{1<<10 - 17, 1<<10 + 17, 921, 1126, 1<<16 - 17, 1<<16 + 17}
+
+const utilLive = 4096
+
 // BenchmarkUtilization fills a space with one repeated size, frees a random
 // half and refills, in a steady churn: util-% is live bytes over the space
 // the allocator had to touch (the highest live end), after the churn. Sizes
-// sit between GoodFit's classes on purpose.
+// sit between GoodFit's classes on purpose. impl=offsetalloc-model runs the
+// same churn over the Go model of OffsetAllocator's design (peer_test.go),
+// whose bins leave such sizes' freed blocks unused.
 func BenchmarkUtilization(b *testing.B) {
 	for _, p := range policies {
-		for _, size := range []uint64{1<<10 - 17, 1<<10 + 17, 921, 1126, 1<<16 - 17, 1<<16 + 17} {
+		for _, size := range utilSizes {
 			b.Run(fmt.Sprintf("impl=offset-%v/size=%d", p, size), func(b *testing.B) {
-				const live = 4096
+				const live = utilLive
 				c := workload.Fixed(2, live, size, 1<<14)
 				a, err := New(Config{Size: benchSpace, Policy: p, MaxNodes: 4 * live})
 				if err != nil {
@@ -152,6 +202,40 @@ func BenchmarkUtilization(b *testing.B) {
 			})
 		}
 	}
+	for _, size := range utilSizes {
+		b.Run(fmt.Sprintf("impl=offsetalloc-model/size=%d", size), func(b *testing.B) {
+			c := workload.Fixed(2, utilLive, size, 1<<14)
+			a := newBinAlloc(benchSpace, 4*utilLive)
+			slots := make([]uint32, utilLive)
+			for i, s := range c.Initial {
+				_, slots[i], _ = a.alloc(uint32(s))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				k := i & c.Mask
+				v := c.Victims[k]
+				a.release(slots[v])
+				var ok bool
+				if _, slots[v], ok = a.alloc(uint32(c.Sizes[k])); !ok {
+					b.Fatalf("alloc %d failed", c.Sizes[k])
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(peerUtil(a, slots), "util-%")
+		})
+	}
+}
+
+// peerUtil is util-% for binAlloc: live bytes over the highest live end.
+func peerUtil(a *binAlloc, slots []uint32) float64 {
+	var end, live uint64
+	for _, n := range slots {
+		nd := a.nodes[n]
+		end = max(end, uint64(nd.off)+uint64(nd.size))
+		live += uint64(nd.size)
+	}
+	return 100 * float64(live) / float64(max(end, 1))
 }
 
 // BenchmarkSizeOf measures the O(1) lookup alone.
