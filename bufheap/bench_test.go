@@ -25,6 +25,12 @@ type allocator interface {
 	Free(b []byte) error
 }
 
+// BenchmarkAllocFree is the shared churn loop (free the block in one slot,
+// allocate a new size into it) over the 256 MiB buffer: impl=bufheap is
+// the bar's row; bufheap-profiled logs every call to io.Discard;
+// tlsf-model is the TLSF design without any checks, modelled in Go over
+// the same buffer (tlsf_test.go), the reference the bar cites; modernc is
+// modernc.org/memory over its own mapped pages.
 func BenchmarkAllocFree(b *testing.B) {
 	if benchBuf == nil {
 		benchBuf = newGuarded(benchSize, 0).buf()
@@ -34,7 +40,7 @@ func BenchmarkAllocFree(b *testing.B) {
 			benchBuf[i] = 1
 		}
 	}
-	impls := []string{"bufheap", "bufheap-profiled"}
+	impls := []string{"bufheap", "bufheap-profiled", "tlsf-model"}
 	if newBaseline != nil {
 		impls = append(impls, "modernc")
 	}
@@ -49,6 +55,8 @@ func BenchmarkAllocFree(b *testing.B) {
 					var done func()
 					a, done = newBaseline()
 					defer done()
+				case "tlsf-model":
+					a = newTLSF(benchBuf)
 				default:
 					cfg := Config{}
 					if impl == "bufheap-profiled" {
