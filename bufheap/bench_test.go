@@ -7,6 +7,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/memkit/memkit/internal/peers"
 	"github.com/memkit/memkit/internal/workload"
 )
 
@@ -25,11 +26,29 @@ type allocator interface {
 	Free(b []byte) error
 }
 
+// tlsfModel gives peers.TLSF the benchmark's interface: Free finds the
+// block's offset from its slice, as bufheap's Free does.
+type tlsfModel struct {
+	t   *peers.TLSF
+	buf []byte
+}
+
+func (m *tlsfModel) Alloc(n int) ([]byte, error) {
+	_, b, err := m.t.Alloc(n)
+	return b, err
+}
+
+func (m *tlsfModel) Free(b []byte) error {
+	off, _ := offsetIn(m.buf, b)
+	m.t.Free(off)
+	return nil
+}
+
 // BenchmarkAllocFree is the shared churn loop (free the block in one slot,
 // allocate a new size into it) over the 256 MiB buffer: impl=bufheap is
 // the bar's row; bufheap-profiled logs every call to io.Discard;
-// tlsf-model is the TLSF design without any checks, modelled in Go over
-// the same buffer (tlsf_test.go), the reference the bar cites; modernc is
+// tlsf-model is peers.TLSF, the TLSF design without any checks modelled in
+// Go, over the same buffer: the reference the bar cites; modernc is
 // modernc.org/memory over its own mapped pages.
 func BenchmarkAllocFree(b *testing.B) {
 	if benchBuf == nil {
@@ -56,7 +75,11 @@ func BenchmarkAllocFree(b *testing.B) {
 					a, done = newBaseline()
 					defer done()
 				case "tlsf-model":
-					a = newTLSF(benchBuf)
+					t, err := peers.NewTLSF(benchBuf)
+					if err != nil {
+						b.Fatal(err)
+					}
+					a = &tlsfModel{t: t, buf: benchBuf}
 				default:
 					cfg := Config{}
 					if impl == "bufheap-profiled" {

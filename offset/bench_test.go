@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/memkit/memkit/internal/peers"
 	"github.com/memkit/memkit/internal/workload"
 )
 
@@ -18,8 +19,8 @@ const benchSpace = 2 << 30
 // BenchmarkAllocFree is the shared churn loop: per op, free the block in
 // slot Victims[i&Mask] and allocate Sizes[i&Mask] into that slot.
 //
-// impl=offsetalloc-model runs it over the Go model of OffsetAllocator's
-// design (peer_test.go), freeing by the node its alloc returned: the
+// impl=offsetalloc-model runs it over peers.OffsetBins, the Go model of
+// OffsetAllocator's design, freeing by the node its alloc returned: the
 // reference the bar cites, measured in the same process.
 //
 // impl=harness runs the same loop over the same stream with no allocator
@@ -44,18 +45,20 @@ func BenchmarkAllocFree(b *testing.B) {
 	}
 }
 
-// benchPeer is benchChurn's loop over binAlloc, the Go model of
-// OffsetAllocator's design (peer_test.go), with the same node budget. Its
-// slots keep the node each alloc returned, which its free takes (the
-// design's own API); util-% counts its blocks at their requested sizes
-// (it does not round them).
+// benchPeer is benchChurn's loop over peers.OffsetBins, the Go model of
+// OffsetAllocator's design, with the same node budget. Its slots keep the
+// node each alloc returned, which its free takes (the design's own API);
+// util-% counts its blocks at their requested sizes (it does not round
+// them).
 func benchPeer(b *testing.B, c workload.Churn) {
-	a := newBinAlloc(benchSpace, 2*c.Live+16)
+	a, err := peers.NewOffsetBins(benchSpace, 2*c.Live+16)
+	if err != nil {
+		b.Fatal(err)
+	}
 	slots := make([]uint32, c.Live)
 	for i, s := range c.Initial {
-		var ok bool
-		if _, slots[i], ok = a.alloc(uint32(s)); !ok {
-			b.Fatalf("initial alloc %d of %d failed", i, s)
+		if _, slots[i], err = a.Alloc(s); err != nil {
+			b.Fatalf("initial alloc %d of %d: %v", i, s, err)
 		}
 	}
 	b.ReportAllocs()
@@ -64,12 +67,10 @@ func benchPeer(b *testing.B, c workload.Churn) {
 	for i := 0; i < b.N; i++ {
 		k := i & c.Mask
 		v := c.Victims[k]
-		a.release(slots[v])
-		_, n, ok := a.alloc(uint32(c.Sizes[k]))
-		if !ok {
-			b.Fatalf("alloc %d failed", c.Sizes[k])
+		a.Free(slots[v])
+		if _, slots[v], err = a.Alloc(c.Sizes[k]); err != nil {
+			b.Fatal(err)
 		}
-		slots[v] = n
 	}
 	b.StopTimer()
 	if cpu1, ok := cpuTime(); ok && cpuOK && b.N >= 10000 {
@@ -170,8 +171,8 @@ const utilLive = 4096
 // half and refills, in a steady churn: util-% is live bytes over the space
 // the allocator had to touch (the highest live end), after the churn. Sizes
 // sit between GoodFit's classes on purpose. impl=offsetalloc-model runs the
-// same churn over the Go model of OffsetAllocator's design (peer_test.go),
-// whose bins leave such sizes' freed blocks unused.
+// same churn over peers.OffsetBins, the Go model of OffsetAllocator's
+// design, whose bins leave such sizes' freed blocks unused.
 func BenchmarkUtilization(b *testing.B) {
 	for _, p := range policies {
 		for _, size := range utilSizes {
@@ -205,20 +206,22 @@ func BenchmarkUtilization(b *testing.B) {
 	for _, size := range utilSizes {
 		b.Run(fmt.Sprintf("impl=offsetalloc-model/size=%d", size), func(b *testing.B) {
 			c := workload.Fixed(2, utilLive, size, 1<<14)
-			a := newBinAlloc(benchSpace, 4*utilLive)
+			a, err := peers.NewOffsetBins(benchSpace, 4*utilLive)
+			if err != nil {
+				b.Fatal(err)
+			}
 			slots := make([]uint32, utilLive)
 			for i, s := range c.Initial {
-				_, slots[i], _ = a.alloc(uint32(s))
+				_, slots[i], _ = a.Alloc(s)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				k := i & c.Mask
 				v := c.Victims[k]
-				a.release(slots[v])
-				var ok bool
-				if _, slots[v], ok = a.alloc(uint32(c.Sizes[k])); !ok {
-					b.Fatalf("alloc %d failed", c.Sizes[k])
+				a.Free(slots[v])
+				if _, slots[v], err = a.Alloc(c.Sizes[k]); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.StopTimer()
@@ -227,13 +230,14 @@ func BenchmarkUtilization(b *testing.B) {
 	}
 }
 
-// peerUtil is util-% for binAlloc: live bytes over the highest live end.
-func peerUtil(a *binAlloc, slots []uint32) float64 {
+// peerUtil is util-% for peers.OffsetBins: live bytes over the highest
+// live end.
+func peerUtil(a *peers.OffsetBins, slots []uint32) float64 {
 	var end, live uint64
 	for _, n := range slots {
-		nd := a.nodes[n]
-		end = max(end, uint64(nd.off)+uint64(nd.size))
-		live += uint64(nd.size)
+		off, size := a.Block(n)
+		end = max(end, uint64(off)+uint64(size))
+		live += uint64(size)
 	}
 	return 100 * float64(live) / float64(max(end, 1))
 }

@@ -34,11 +34,11 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "latency percentiles, utilization and metadata per block.")
 		fmt.Fprintln(stderr, "\nallocators:")
 		for _, s := range targets.All() {
-			fmt.Fprintf(stderr, "  %-16s %s\n", s.Name, s.About)
+			fmt.Fprintf(stderr, "  %-18s %s\n", s.Name, s.About)
 		}
 		fmt.Fprintln(stderr, "\nworkloads:")
 		for _, s := range workload.Builtin() {
-			fmt.Fprintf(stderr, "  %-16s %s\n", s.Name, s.About)
+			fmt.Fprintf(stderr, "  %-18s %s\n", s.Name, s.About)
 		}
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()

@@ -17,8 +17,12 @@ func init() {
 		{"offset-firstfit", offset.FirstFit, "memkit offset: external space, metadata apart, address-ordered first fit"},
 	} {
 		Register(Spec{Name: v.name, About: v.about, New: func(p Plan) (trace.Target, error) {
+			// A fixed node budget, allocated in New, as a real-time user
+			// would size it, and the same as offsetalloc-model's: blocks,
+			// live and free, never outnumber twice the peak live blocks
+			// plus one.
 			space := p.SpaceBytes()
-			a, err := offset.New(offset.Config{Size: space, Policy: v.policy})
+			a, err := offset.New(offset.Config{Size: space, Policy: v.policy, MaxNodes: nodeBudget(p)})
 			if err != nil {
 				return nil, err
 			}
@@ -55,3 +59,8 @@ func (o *offsetTarget) Align() uint64 { return offset.DefaultAlign }
 func (o *offsetTarget) Check() error { return o.a.Check() }
 
 func (o *offsetTarget) MetadataBytes() uint64 { return o.a.Stats().MetadataBytes }
+
+// nodeBudget is the metadata budget of the offset allocators and their
+// model for a workload: every block, live or free, gets a node, and free
+// blocks (never two side by side) are at most one more than live ones.
+func nodeBudget(p Plan) int { return 2*p.Summary.PeakBlocks + 16 }
