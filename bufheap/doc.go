@@ -205,6 +205,9 @@
 // in L2 (100 blocks), 50 ns for the cache-hot 64-byte churn of
 // BenchmarkProfilingOff, and 180 ns in a 256 MiB buffer holding 10000
 // blocks (BenchmarkAllocFree, modernc.org/memory 33.5 ns in the same run).
+// The TLSF design without any checks, modelled in Go over the same buffer
+// (impl=tlsf-model, internal/peers), takes about 125 ns there and 75 ns at
+// 1000 blocks: the checks above cost bufheap about 1.5x on this loop.
 // There the extra time is misses on the random victim's header and the
 // next header after it (which Free loads together, step 2) and, when a
 // neighbour is free, on its list neighbours; the heads of the lists were
