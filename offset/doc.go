@@ -232,6 +232,16 @@
 // of 1 MiB, 10^5 live: 10.5 lines missed per free+alloc pair against 6.6
 // with an index of every block).
 //
+// For scale, the design of sebbbi's OffsetAllocator modelled in Go
+// (internal/peers, impl=offsetalloc-model in BenchmarkAllocFree, same loop,
+// same process) takes 54, 53, 89 and 201 ns per pair at 10^3 to 10^6 live
+// blocks, against GoodFit's 69, 74, 93 and 466. It frees by the node its
+// alloc returned, so it needs no lookup by offset (alone about 18 ns at
+// 10^4 blocks, BenchmarkSizeOf), and takes the remainder's node from a
+// stack of recently released ones instead of a window; in exchange it
+// leaves freed blocks of a size between two of its bins unused: a third of
+// the space in BenchmarkUtilization, where GoodFit stays at 100%.
+//
 // FirstFit's cost is its descents: 4 nodes at 10^4 live blocks (about
 // 1.5*10^4 blocks, leaves about 70% full; a treap needed about 20 levels),
 // each a scan of one node's keys or maxima. The scans are written out slot
