@@ -160,3 +160,42 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("NewTLSF(63 bytes): %v", err)
 	}
 }
+
+func TestAllocErrors(t *testing.T) {
+	a, err := NewOffsetBins(1<<20, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.Alloc(0); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Errorf("OffsetBins.Alloc(0): %v", err)
+	}
+	if _, _, err := a.Alloc(1 << 32); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Errorf("OffsetBins.Alloc(1<<32): %v", err)
+	}
+	if _, _, err := a.Alloc(1<<20 + 1); !errors.Is(err, memkit.ErrOutOfMemory) {
+		t.Errorf("OffsetBins.Alloc(space+1): %v", err)
+	}
+	// Three nodes: the free block, then two splits use them all.
+	for i := range 2 {
+		if _, _, err := a.Alloc(16); err != nil {
+			t.Fatalf("alloc %d: %v", i, err)
+		}
+	}
+	if _, _, err := a.Alloc(16); !errors.Is(err, memkit.ErrNoMetadata) {
+		t.Errorf("OffsetBins.Alloc with no node left: %v", err)
+	}
+
+	tl, err := NewTLSF(make([]byte, 1<<16))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tl.Alloc(0); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Errorf("TLSF.Alloc(0): %v", err)
+	}
+	if _, _, err := tl.Alloc(1<<16 + 1); !errors.Is(err, memkit.ErrInvalidSize) {
+		t.Errorf("TLSF.Alloc(len+1): %v", err)
+	}
+	if _, _, err := tl.Alloc(1 << 16); !errors.Is(err, memkit.ErrOutOfMemory) {
+		t.Errorf("TLSF.Alloc(len): %v", err)
+	}
+}
