@@ -41,17 +41,17 @@ func BenchmarkAllocFree(b *testing.B) {
 	}
 	for _, live := range workload.LiveCounts {
 		c := workload.NewChurn(1, live, 1, 4096, 1<<16)
-		b.Run("impl=offsetalloc-model/"+c.Name, func(b *testing.B) { benchPeer(b, c) })
+		b.Run("impl=offsetalloc-model/"+c.Name, func(b *testing.B) { benchPeer(b, c, 2*live+16) })
 	}
 }
 
 // benchPeer is benchChurn's loop over peers.OffsetBins, the Go model of
-// OffsetAllocator's design, with the same node budget. Its slots keep the
+// OffsetAllocator's design, with a budget of nodes. Its slots keep the
 // node each alloc returned, which its free takes (the design's own API);
 // util-% counts its blocks at their requested sizes (it does not round
 // them).
-func benchPeer(b *testing.B, c workload.Churn) {
-	a, err := peers.NewOffsetBins(benchSpace, 2*c.Live+16)
+func benchPeer(b *testing.B, c workload.Churn, nodes int) {
+	a, err := peers.NewOffsetBins(benchSpace, nodes)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -205,27 +205,7 @@ func BenchmarkUtilization(b *testing.B) {
 	}
 	for _, size := range utilSizes {
 		b.Run(fmt.Sprintf("impl=offsetalloc-model/size=%d", size), func(b *testing.B) {
-			c := workload.Fixed(2, utilLive, size, 1<<14)
-			a, err := peers.NewOffsetBins(benchSpace, 4*utilLive)
-			if err != nil {
-				b.Fatal(err)
-			}
-			slots := make([]uint32, utilLive)
-			for i, s := range c.Initial {
-				_, slots[i], _ = a.Alloc(s)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				k := i & c.Mask
-				v := c.Victims[k]
-				a.Free(slots[v])
-				if _, slots[v], err = a.Alloc(c.Sizes[k]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(peerUtil(a, slots), "util-%")
+			benchPeer(b, workload.Fixed(2, utilLive, size, 1<<14), 4*utilLive)
 		})
 	}
 }
